@@ -1,0 +1,1 @@
+"""The ``lienthong`` command line: a Typer root to which each feature adds its group."""
