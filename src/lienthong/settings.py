@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lienthong.errors import ConfigError
@@ -46,12 +46,27 @@ class Settings(BaseSettings):
     blob_store: Literal["fs", "db"] = "fs"
     log_level: str = "INFO"
     edxml: EdxmlLimits = Field(default_factory=EdxmlLimits)
+    #: Local demo PKI directory; empty means ``<data_dir>/pki``.
+    pki_dir: Path | None = None
+    #: Passphrase of the local PKI's keys (LIENTHONG_PKI_PASSPHRASE); never logged.
+    pki_passphrase: SecretStr | None = None
+    #: Base URL put in certificates for CRLs, OCSP and CA certificates (e.g. the TSA server).
+    pki_base_url: str = ""
+    #: Directory of trusted roots/intermediates (PEM/DER) and CRLs; production sets it to
+    #: the government CA's certificates. Empty: trust the local demo root.
+    trust_dir: Path | None = None
+    #: RFC 3161 timestamp authority URL used when signing (empty: none).
+    tsa_url: str = ""
 
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'lienthong.sqlite3').resolve()}"
+
+    @property
+    def effective_pki_dir(self) -> Path:
+        return self.pki_dir if self.pki_dir is not None else self.data_dir / "pki"
 
     @property
     def blob_dir(self) -> Path:
@@ -74,6 +89,29 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     return section
 
 
+def _drop_path(values: dict[str, Any], path: list[str]) -> None:
+    """Remove ``values[path[0]][path[1]]…`` if present (empty tables stay)."""
+    head, rest = path[0], path[1:]
+    if head not in values:
+        return
+    if not rest:
+        del values[head]
+    elif isinstance(values[head], dict):
+        values[head] = dict(values[head])
+        _drop_path(values[head], rest)
+
+
+def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """``base`` updated with ``extra``, merging nested tables instead of replacing them."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build settings from overrides, the environment, the config file and defaults."""
     env = os.environ
@@ -88,14 +126,13 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         if candidate.is_file():
             path = candidate
     file_values = _read_config_file(path) if path is not None else {}
-    # The environment beats the file: drop the file's keys that the environment sets.
-    env_keys = {
-        key.removeprefix("LIENTHONG_").split("__")[0].lower()
-        for key in env
-        if key.startswith("LIENTHONG_")
-    }
-    merged = {k: v for k, v in file_values.items() if k not in env_keys}
-    merged.update(overrides)
+    # The environment beats the file key by key, nested keys included
+    # (LIENTHONG_EDXML__MAX_DEPTH replaces edxml.max_depth only): drop what it sets.
+    merged = dict(file_values)
+    for key in env:
+        if key.startswith("LIENTHONG_"):
+            _drop_path(merged, key.removeprefix("LIENTHONG_").lower().split("__"))
+    merged = _deep_merge(merged, overrides)
     try:
         return Settings(**merged)
     except ValidationError as exc:

@@ -55,20 +55,22 @@ _register()
 
 def main() -> None:
     """Entry point: run the app, turning our errors into a message and exit code 2."""
+    # typer >= 0.2x vendors click as ``typer._click``: its usage errors are not ``click``'s.
+    from rich.markup import escape
+    from typer._click.exceptions import ClickException
+
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, ``typer.Exit(code)`` comes back as the return value.
+        code = app(standalone_mode=False)
     except LienthongError as exc:
-        err_console.print(f"[bold red]error[/] {exc}")
+        err_console.print(f"[bold red]error[/] {escape(str(exc))}")
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("aborted")
         sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except ClickException as exc:  # usage errors: exit status 2
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,1 @@
+"""Alembic migrations of lienthong: hand-edited revisions, run by ``lienthong db upgrade``."""

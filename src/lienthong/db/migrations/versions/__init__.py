@@ -1,0 +1,1 @@
+"""Alembic revisions, one module each (``vNNNN_what.py``), edited by hand."""

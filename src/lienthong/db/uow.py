@@ -1,0 +1,101 @@
+"""The unit of work: one transaction per use case, rolled back unless committed.
+
+::
+
+    with uow_factory() as uow:
+        agency = uow.agencies.resolve("000.00.00.G22")
+        uow.agencies.lock(agency.id)
+        uow.commit()
+
+Leaving the ``with`` block rolls back whatever was not committed, and always does so when
+an exception escapes. Repositories and other helpers never commit; the use case does.
+
+The factory takes an ``Engine`` in production. Tests give it a ``Connection`` already in
+a transaction: sessions then join it through savepoints (``join_transaction_mode=
+"create_savepoint"``), so ``commit()`` releases a savepoint and the test rolls back
+everything at its end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from lienthong.clock import Clock, SystemClock
+from lienthong.directory.repository import AgencyRepository
+
+
+def make_sessionmaker(bind: Engine | Connection) -> sessionmaker[Session]:
+    """Sessions bound to ``bind``; on a ``Connection``, they work inside savepoints."""
+    return sessionmaker(
+        bind=bind,
+        expire_on_commit=False,
+        autoflush=False,
+        join_transaction_mode="create_savepoint",
+    )
+
+
+class UnitOfWork:
+    """A Session and the repositories over it, for one use case."""
+
+    agencies: AgencyRepository
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+        self._session_factory = session_factory
+        self.clock = clock
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The open Session (only inside the ``with`` block)."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use it in a `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("a unit of work cannot be entered twice")
+        self._session = self._session_factory()
+        self.agencies = AgencyRepository(self._session, self.clock)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        self._session = None
+        try:
+            session.rollback()
+        finally:
+            session.close()
+
+    def commit(self) -> None:
+        """Make everything done so far durable; later work needs another commit."""
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Undo everything since the last commit."""
+        self.session.rollback()
+
+
+def uow_factory(
+    bind: Engine | Connection, *, clock: Clock | None = None
+) -> Callable[[], UnitOfWork]:
+    """A factory of fresh units of work over ``bind`` (an Engine, or a test Connection).
+
+    ``clock`` stamps created/updated times; the system clock when not given.
+    """
+    sessions = make_sessionmaker(bind)
+    clock = clock or SystemClock()
+
+    def make() -> UnitOfWork:
+        return UnitOfWork(sessions, clock)
+
+    return make
