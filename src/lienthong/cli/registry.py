@@ -7,7 +7,15 @@ import typer
 
 def register_all(app: typer.Typer) -> None:
     from lienthong.cli.db import app as db_app
+    from lienthong.cli.sign import app as sign_app
+    from lienthong.cli.verify import app as verify_app
     from lienthong.edxml.cli import app as edxml_app
+    from lienthong.pki.cli import app as pki_app
+    from lienthong.pki.cli import tsa_app
 
     app.add_typer(edxml_app, name="edxml")
     app.add_typer(db_app, name="db")
+    app.add_typer(pki_app, name="pki")
+    app.add_typer(tsa_app, name="tsa")
+    app.add_typer(sign_app, name="sign")
+    app.add_typer(verify_app, name="verify")
