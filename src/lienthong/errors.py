@@ -99,3 +99,33 @@ class WorkflowError(LienthongError):
 
     code = "workflow"
     http_status = 409
+
+
+class HubError(LienthongError):
+    """The exchange hub refused a request or could not be reached (seen from a client).
+
+    ``code`` is the hub's own code (``recipient.unknown``, ``auth.signature``…) or a
+    ``hub.*`` code for what the client saw (``hub.unavailable``, ``hub.bad_response``,
+    ``hub.integrity``); ``axis_code`` is the hub's axis code, if any; ``http_status`` the
+    hub's HTTP status (502 when no answer came).
+    """
+
+    code = "hub"
+    http_status = 502
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        axis_code: int | None = None,
+        http_status: int | None = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(message, code=code, **details)
+        self.axis_code = axis_code
+        if http_status is not None:
+            self.http_status = http_status
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "axis_code": self.axis_code}

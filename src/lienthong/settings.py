@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     trust_dir: Path | None = None
     #: RFC 3161 timestamp authority URL used when signing (empty: none).
     tsa_url: str = ""
+    #: The hub's master key (LIENTHONG_HUB_MASTER_KEY): base64 of 32 bytes; it encrypts the
+    #: systems' secrets at rest. Unset: ``<data_dir>/hub-master.key`` (the demo makes one).
+    hub_master_key: SecretStr | None = None
 
     @property
     def effective_database_url(self) -> str:
