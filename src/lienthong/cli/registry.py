@@ -9,6 +9,7 @@ def register_all(app: typer.Typer) -> None:
     from lienthong.cli.db import app as db_app
     from lienthong.cli.sign import app as sign_app
     from lienthong.cli.verify import app as verify_app
+    from lienthong.demo.cli import demo
     from lienthong.edxml.cli import app as edxml_app
     from lienthong.pki.cli import app as pki_app
     from lienthong.pki.cli import tsa_app
@@ -19,3 +20,4 @@ def register_all(app: typer.Typer) -> None:
     app.add_typer(tsa_app, name="tsa")
     app.add_typer(sign_app, name="sign")
     app.add_typer(verify_app, name="verify")
+    app.command("demo")(demo)

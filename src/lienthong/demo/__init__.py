@@ -1,0 +1,1 @@
+"""The embedded demo: ``lienthong demo`` (``make demo``)."""
