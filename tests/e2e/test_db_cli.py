@@ -12,7 +12,13 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL
 
+from lienthong.db import migrate
+
 LIENTHONG = Path(sys.executable).with_name("lienthong")
+
+
+#: The newest revision the code knows; the CLI must report it.
+HEAD = migrate.head()
 
 
 def run(
@@ -40,19 +46,19 @@ def test_upgrade_creates_the_sqlite_store_then_is_idempotent(tmp_path: Path) -> 
     assert first.returncode == 0, first.stderr
     assert f"sqlite:///{data_dir / 'lienthong.sqlite3'}" in first.stdout
     assert "Was at:   (empty database)" in first.stdout
-    assert "Applied:  0001" in first.stdout
-    assert "Now at the newest revision 0001." in first.stdout
+    assert "Applied:  0001" in first.stdout  # the first revision, then the rest up to HEAD
+    assert f"Now at the newest revision {HEAD}." in first.stdout
     assert (data_dir / "lienthong.sqlite3").is_file()
     assert (data_dir / "blobs").is_dir()
 
     second = run("db", "upgrade", cwd=tmp_path, env=env)
     assert second.returncode == 0, second.stderr
-    assert "Already at the newest revision 0001: nothing to do." in second.stdout
+    assert f"Already at the newest revision {HEAD}: nothing to do." in second.stdout
     assert "Applied" not in second.stdout
 
     current = run("db", "current", cwd=tmp_path, env=env)
     assert current.returncode == 0, current.stderr
-    assert "Revision: 0001 (newest)" in current.stdout
+    assert f"Revision: {HEAD} (newest)" in current.stdout
 
 
 def test_current_on_a_missing_store_says_what_to_do(tmp_path: Path) -> None:
@@ -78,8 +84,10 @@ def test_history_lists_the_revisions(tmp_path: Path) -> None:
     result = run("db", "history", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1].startswith("0001  Initial schema")
-    assert "(newest)" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("0001  Initial schema")
+    newest = next(line for line in lines if "(newest)" in line)
+    assert newest.startswith(f"{HEAD}  ")
 
 
 def test_bad_database_url_is_an_error_with_exit_code_2(tmp_path: Path) -> None:
@@ -100,7 +108,7 @@ def test_upgrade_on_postgresql_from_the_environment(
     assert first.returncode == 0, first.stderr
     assert "Database: postgresql+psycopg://" in first.stdout
     assert f"/{url.database}" in first.stdout
-    assert "Now at the newest revision 0001." in first.stdout
+    assert f"Now at the newest revision {HEAD}." in first.stdout
 
     second = run("db", "upgrade", cwd=tmp_path, env=env)
     assert second.returncode == 0, second.stderr
