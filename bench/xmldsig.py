@@ -1,140 +1,171 @@
-"""Sign and verify time of a ~370 KB edXML package (and memory of a large one).
+"""Package signatures in detail: time against bare lxml / signxml, and memory of big packages.
 
-    .venv/bin/python bench/xmldsig.py [--runs 50] [--big-mb 20]
+    .venv/bin/python bench/xmldsig.py [--iterations 50] [--big-mb 22] [--json]
 
-Prints min / median milliseconds for ``sign_package`` and ``verify_package`` next to a
-bare lxml parse and a bare signxml verification of the same bytes (the baselines), for an
-EC P-256 and an RSA-2048 demo identity. With ``--big-mb`` it also signs and verifies a
-package with an attachment of that size in a child process each and prints the peak RSS.
+The headline figures (goals, PAdES, raw cryptography) are ``bench/signing.py``'s. This
+one puts ``sign_package`` and ``verify_package`` of the ~370 KB package next to two
+baselines measured on the same bytes in the same run: a bare lxml parse, and a bare
+signxml verification (``XMLVerifier().verify`` with the signer's certificate, no profile,
+chain or agency checks), for an EC P-256 and an RSA-2048 demo identity.
+
+With ``--big-mb N`` (0 skips it) it also builds a package with an N MB attachment and, in
+a fresh child process each, signs it, verifies it, and verifies it with bare signxml (the
+baseline: signxml canonicalizes copies of the whole document). Each child reports the
+growth of its peak resident memory (``VmHWM``) over its state after reading the file.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
+import json
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from signxml.verifier import XMLVerifier
 
-from lienthong.clock import SystemClock
-from lienthong.edxml import model as m
-from lienthong.edxml.attachments import attachment_from_bytes
-from lienthong.edxml.writer import package_to_bytes
+from _common import H41, edxml_package, measure, peak_rss_mib, print_table
 from lienthong.edxml.xmldsig import sign_package, verify_package
 from lienthong.edxml.xmldsig_parse import make_parser
 from lienthong.pki.identity import load_identity
+from lienthong.pki.model import SigningIdentity, TrustStore
 from lienthong.pki.profiles import KeyType
 from lienthong.pki.testing import TEST_PASSPHRASE, demo_pki
 from lienthong.pki.trust import load_trust_store
 
-H41 = "000.00.00.H41"
+KEYS: dict[KeyType, str] = {"ec": "P-256", "rsa": "RSA-2048"}
+BIG_MODES = ("sign_package", "verify_package", "signxml verify (baseline)")
 
 
-def package(payload_bytes: int) -> bytes:
-    pkg = m.DocumentPackage(
-        header=m.MessageHeader(
-            from_=m.Organization(organ_id=H41, organ_name="Ủy ban nhân dân tỉnh Nghệ An"),
-            to=[m.Organization(organ_id="000.00.00.G22", organ_name="Văn phòng Chính phủ")],
-            subject="V/v kết nối, liên thông phần mềm quản lý văn bản",
+def _operations(
+    data: bytes, identity: SigningIdentity, trust: TrustStore
+) -> dict[str, Callable[[], object]]:
+    signed = sign_package(data, identity)
+    cert = identity.certificate
+    return {
+        "lxml parse (baseline)": lambda: etree.fromstring(signed, make_parser()),
+        "signxml verify (baseline)": lambda: XMLVerifier().verify(
+            signed, x509_cert=cert, parser=make_parser()
         ),
-        attachments=[
-            attachment_from_bytes("vb.pdf", os.urandom(payload_bytes), content_id="cid:1")
-        ],
-    )
-    return package_to_bytes(pkg)
+        "sign_package": lambda: sign_package(data, identity),
+        "verify_package": lambda: verify_package(signed, trust),
+    }
 
 
-def timed(fn: Callable[[], object], runs: int) -> str:
-    fn()  # warm up
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return f"min {min(samples):6.2f} ms   median {statistics.median(samples):6.2f} ms"
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def big(mode: str, pki_dir: Path, path: Path) -> None:
-    """Child process: sign or verify one large package, from a file, and report peak RSS."""
-    data = path.read_bytes()
-    if mode == "sign":
-        identity = load_identity(pki_dir, "agency-000.00.00.h41", TEST_PASSPHRASE)
-    else:
-        trust = load_trust_store(pki_dir=pki_dir)
-    before = peak_rss_mb()
-    start = time.perf_counter()
-    if mode == "sign":
-        sign_package(data, identity)
-    else:
-        assert verify_package(data, trust).valid
-    took = time.perf_counter() - start
-    grown = peak_rss_mb() - before
-    print(
-        f"{mode:6} {len(data) / 1e6:6.1f} MB package: {took:5.2f} s, "
-        f"peak RSS +{grown:.0f} MB ({grown / (len(data) / 1e6):.1f}x the package)"
-    )
-
-
-def small(key_type: KeyType, data: bytes, runs: int) -> None:
+def small(data: bytes, iterations: int) -> list[dict[str, Any]]:
+    """Timings of the ~370 KB package, both key types."""
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        pki = demo_pki(Path(tmp), key_type=key_type)
-        identity = pki.agency(H41)
-        signed = sign_package(data, identity)
-        cert = identity.certificate
-        clock = SystemClock()
-        print(f"-- {key_type}: {len(signed) / 1000:.0f} KB signed")
-        print("lxml parse      ", timed(lambda: etree.fromstring(signed, make_parser()), runs))
-        print(
-            "signxml verify  ",
-            timed(lambda: XMLVerifier().verify(signed, x509_cert=cert, parser=make_parser()), runs),
-        )
-        print("sign_package    ", timed(lambda: sign_package(data, identity), runs))
-        print(
-            "verify_package  ",
-            timed(lambda: verify_package(signed, pki.trust_store, clock=clock), runs),
-        )
+        for key_type, key in KEYS.items():
+            pki = demo_pki(Path(tmp) / key_type, key_type=key_type)
+            for operation, fn in _operations(data, pki.agency(H41), pki.trust_store).items():
+                timing = measure(fn, iterations, warmup=3)
+                rows.append(
+                    {
+                        "operation": operation,
+                        "key": key,
+                        "min_ms": timing.minimum,
+                        "median_ms": timing.median,
+                        "p90_ms": timing.p90,
+                    }
+                )
+    return rows
+
+
+def child(mode: str, pki_dir: Path, path: Path) -> None:
+    """In a fresh process: one big operation from a file; print JSON with the peak growth."""
+    data = path.read_bytes()
+    identity = load_identity(pki_dir, "agency-000.00.00.h41", TEST_PASSPHRASE)
+    trust = load_trust_store(pki_dir=pki_dir)
+    before = peak_rss_mib()
+    start = time.perf_counter()
+    if mode == "sign_package":
+        sign_package(data, identity)
+    elif mode == "verify_package":
+        assert verify_package(data, trust).valid
+    else:
+        XMLVerifier().verify(data, x509_cert=identity.certificate, parser=make_parser())
+    took = time.perf_counter() - start
+    grown = peak_rss_mib() - before
+    print(json.dumps({"seconds": took, "growth_mib": grown, "package_bytes": len(data)}))
+
+
+def big(megabytes: int) -> list[dict[str, Any]]:
+    """Peak memory and time of the big package, one child process per operation."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        pki = demo_pki(Path(tmp))
+        unsigned = Path(tmp) / "big.edxml"
+        unsigned.write_bytes(edxml_package(megabytes * 1_000_000))
+        signed = Path(tmp) / "big-signed.edxml"
+        signed.write_bytes(sign_package(unsigned.read_bytes(), pki.agency(H41)))
+        for mode in BIG_MODES:
+            path = unsigned if mode == "sign_package" else signed
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", mode, str(pki.pki_dir), str(path)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            result = json.loads(done.stdout)
+            size_mib = result["package_bytes"] / 1024 / 1024
+            rows.append(
+                {
+                    "operation": mode,
+                    "package_mb": result["package_bytes"] / 1e6,
+                    "seconds": result["seconds"],
+                    "peak_growth_mib": result["growth_mib"],
+                    "times_package": result["growth_mib"] / size_mib,
+                }
+            )
+    return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--big-mb", type=int, default=0)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--iterations", type=int, default=50, help="timed runs per operation")
+    parser.add_argument("--big-mb", type=int, default=22, help="attachment MB of the big package")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        big(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
         return
-    data = package(277_000)
-    print(f"package: {len(data) / 1000:.0f} KB")
-    for key_type in ("ec", "rsa"):
-        small(key_type, data, args.runs)  # type: ignore[arg-type]
+    data = edxml_package()
+    out: dict[str, Any] = {"package_bytes": len(data), "small": small(data, args.iterations)}
     if args.big_mb:
-        with tempfile.TemporaryDirectory() as tmp:
-            pki = demo_pki(Path(tmp))
-            unsigned = Path(tmp) / "big.edxml"
-            unsigned.write_bytes(package(args.big_mb * 1_000_000))
-            signed = Path(tmp) / "big-signed.edxml"
-            signed.write_bytes(sign_package(unsigned.read_bytes(), pki.agency(H41)))
-            for mode, path in (("sign", unsigned), ("verify", signed)):
-                subprocess.run(
-                    [sys.executable, __file__, "--child", mode, str(pki.pki_dir), str(path)],
-                    check=True,
-                )
+        out["big"] = big(args.big_mb)
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return
+    print_table(
+        f"XML-DSig, {len(data) / 1000:.0f} KB package (ms)",
+        ["operation", "key", "min ms", "median ms", "p90 ms"],
+        [
+            [r["operation"], r["key"], r["min_ms"], r["median_ms"], r["p90_ms"]]
+            for r in out["small"]
+        ],
+    )
+    if args.big_mb:
+        print_table(
+            "Big package: peak resident memory growth, one fresh process per operation",
+            ["operation", "package MB", "s", "peak growth MiB", "× package"],
+            [
+                [
+                    r["operation"],
+                    r["package_mb"],
+                    r["seconds"],
+                    r["peak_growth_mib"],
+                    r["times_package"],
+                ]
+                for r in out["big"]
+            ],
+        )
 
 
 if __name__ == "__main__":

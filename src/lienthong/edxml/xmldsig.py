@@ -15,33 +15,42 @@ last child of ``edXMLHeader``::
       <ds:KeyInfo><ds:X509Data> signer's certificate, then its chain </ds:X509Data></ds:KeyInfo>
     </ds:Signature>
 
-signxml does the XML-DSig work; this module chooses the profile, guards the input and
-turns every outcome into a :class:`PackageSignatureReport`. See docs/package-signatures.md.
+This module chooses the profile, guards the input and turns every outcome into a
+:class:`PackageSignatureReport`. The reference digest is streamed over the package with
+its large texts detached (:mod:`lienthong.edxml.xmldsig_c14n`), so signing or verifying
+costs about twice the package in memory; only SignedInfo goes to the signature algorithm
+(:mod:`lienthong.edxml.xmldsig_crypto`, signxml's algorithm tables and ``cryptography``).
+See docs/package-signatures.md.
 """
 
 from __future__ import annotations
 
+import base64
+from typing import NamedTuple
+
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
-from signxml.algorithms import (
-    CanonicalizationMethod,
-    DigestAlgorithm,
-    SignatureConstructionMethod,
-    SignatureMethod,
-)
-from signxml.exceptions import SignXMLException
-from signxml.signer import XMLSigner
+from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 
 from lienthong.clock import Clock, SystemClock
 from lienthong.edxml.model import DSIG_NS
+from lienthong.edxml.xmldsig_c14n import (
+    DetachedTexts,
+    canonical_digest,
+    enveloped,
+    serialize_package,
+)
+from lienthong.edxml.xmldsig_crypto import canonical_signed_info, sign_value
 from lienthong.edxml.xmldsig_parse import (
+    DIGESTS,
+    ENVELOPED,
     HEADER_PATH,
     Unreadable,
     describe_path,
     from_organ_id,
     local_name,
-    make_parser,
     parse_package,
     read_signature,
 )
@@ -114,24 +123,6 @@ def _choose_algorithm(
     return name, key
 
 
-class _PackageSigner(XMLSigner):
-    """signxml's signer, re-parsing its working copy with our hardened parser.
-
-    signxml copies the document through ``self.parser``; the default one refuses text
-    nodes over 10 MB, i.e. any package with a large attachment.
-    """
-
-    def __init__(self, algorithm: str) -> None:
-        method, digest, _ = SIGNING_ALGORITHMS[algorithm]
-        super().__init__(
-            method=SignatureConstructionMethod.enveloped,
-            signature_algorithm=method,
-            digest_algorithm=digest,
-            c14n_algorithm=WRITE_C14N,
-        )
-        self._parser = make_parser()  # type: ignore[assignment]  # typed None in signxml
-
-
 def _existing_signatures(root: etree._Element, header: etree._Element) -> list[etree._Element]:
     found = [el for el in header if local_name(el) == "Signature"]
     found += [el for el in root.iter(DSIG_SIGNATURE) if el not in found]
@@ -150,16 +141,51 @@ def _remove_keeping_tail(node: etree._Element) -> None:
     parent.remove(node)
 
 
-def _insert_placeholder(header: etree._Element) -> None:
-    """Append ``<ds:Signature Id="placeholder"/>`` to the header, keeping the indentation."""
-    placeholder = etree.SubElement(
-        header, DSIG_SIGNATURE, {"Id": "placeholder"}, nsmap={"ds": DSIG_NS}
-    )
-    previous = placeholder.getprevious()
+def _ds(parent: etree._Element, name: str, **attrib: str) -> etree._Element:
+    return etree.SubElement(parent, f"{{{DSIG_NS}}}{name}", attrib)
+
+
+def _pem_body(cert: x509.Certificate) -> str:
+    """The base64 lines of the certificate's PEM form (what X509Certificate holds)."""
+    der = base64.b64encode(cert.public_bytes(Encoding.DER)).decode("ascii")
+    return "".join(der[i : i + 64] + "\n" for i in range(0, len(der), 64))
+
+
+class _Template(NamedTuple):
+    signature: etree._Element
+    signed_info: etree._Element
+    digest_value: etree._Element
+    signature_value: etree._Element
+
+
+def _append_signature(
+    header: etree._Element, algorithm: str, certs: list[x509.Certificate]
+) -> _Template:
+    """Append an unsigned ``ds:Signature`` of our profile to the header, keeping the indentation.
+
+    DigestValue and SignatureValue are left empty; KeyInfo holds ``certs`` in order.
+    """
+    method, digest, _ = SIGNING_ALGORITHMS[algorithm]
+    sig = etree.SubElement(header, DSIG_SIGNATURE, nsmap={"ds": DSIG_NS})
+    previous = sig.getprevious()
     if previous is not None and (previous.tail or "").strip() == "":
-        placeholder.tail = previous.tail
+        sig.tail = previous.tail
         child_indent = header.text if (header.text or "").strip() == "" else None
         previous.tail = child_indent or previous.tail
+    signed_info = _ds(sig, "SignedInfo")
+    _ds(signed_info, "CanonicalizationMethod", Algorithm=WRITE_C14N.value)
+    _ds(signed_info, "SignatureMethod", Algorithm=method.value)
+    reference = _ds(signed_info, "Reference", URI="")
+    transforms = _ds(reference, "Transforms")
+    _ds(transforms, "Transform", Algorithm=ENVELOPED)
+    _ds(transforms, "Transform", Algorithm=WRITE_C14N.value)
+    _ds(reference, "DigestMethod", Algorithm=digest.value)
+    digest_value = _ds(reference, "DigestValue")
+    signature_value = _ds(sig, "SignatureValue")
+    x509_data = _ds(_ds(sig, "KeyInfo"), "X509Data")
+    for cert in certs:
+        _ds(x509_data, "X509Certificate").text = _pem_body(cert)
+    return _Template(sig, signed_info, digest_value, signature_value)
 
 
 def sign_package(
@@ -196,16 +222,26 @@ def sign_package(
         )
     for node in existing:
         _remove_keeping_tail(node)
-    _insert_placeholder(header)
-    certs: list[x509.Certificate] = [identity.certificate, *identity.chain]
+    method, digest, _ = SIGNING_ALGORITHMS[chosen]
+    # Large texts leave the tree before the signature joins it; they are spliced back
+    # into the digest and the output, never copied whole by lxml.
+    texts = DetachedTexts(root)
+    template = _append_signature(header, chosen, [identity.certificate, *identity.chain])
     try:
-        signed = _PackageSigner(chosen).sign(root, key=key, cert=certs)
-    except (SignXMLException, ValueError, TypeError) as exc:
+        with enveloped(template.signature):
+            # The output is the document element alone, so that is what is digested.
+            value = canonical_digest(
+                root, DIGESTS[digest.value], exclusive=True, with_comments=False, texts=texts
+            )
+        template.digest_value.text = base64.b64encode(value).decode("ascii")
+        c14n = canonical_signed_info(template.signed_info, exclusive=True, with_comments=False)
+        signature = sign_value(key, method, c14n)
+        template.signature_value.text = base64.b64encode(signature).decode("ascii")
+    except (ValueError, TypeError) as exc:
         raise SignatureError(
             f"could not sign the package: {exc}", code="signature.sign_failed"
         ) from exc
-    body = etree.tostring(signed, encoding="UTF-8", xml_declaration=False)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+    return serialize_package(root, texts)
 
 
 # -- verification ------------------------------------------------------------------------

@@ -10,21 +10,22 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import hashlib
 from dataclasses import dataclass, field
-from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from lxml import etree
 
 from lienthong.edxml.model import NS
+from lienthong.edxml.xmldsig_c14n import canonical_digest, enveloped
 from lienthong.errors import SignatureError
 from lienthong.settings import EdxmlLimits
 from lienthong.text import nfc
 
 HEADER_PATH = f"{{{NS}}}edXMLEnvelope/{{{NS}}}edXMLHeader"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+#: Namespace of exclusive C14N's ``InclusiveNamespaces`` (the PrefixList parameter).
+EXC_C14N_NS = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 #: Canonicalization URIs → (short name, exclusive, with comments).
 C14N: dict[str, tuple[str, bool, bool]] = {
@@ -167,6 +168,8 @@ class ReferenceView:
     transforms: list[str] = field(default_factory=list)
     digest_method: str | None = None
     digest_value: bytes | None = None
+    #: ``InclusiveNamespaces/@PrefixList`` of the (last) exclusive C14N transform, if any.
+    c14n_prefixes: list[str] | None = None
 
 
 @dataclass(slots=True)
@@ -175,6 +178,8 @@ class SignatureView:
 
     element: etree._Element
     canonicalization: str | None = None
+    #: ``InclusiveNamespaces/@PrefixList`` of CanonicalizationMethod, if any.
+    c14n_prefixes: list[str] | None = None
     signature_method: str | None = None
     references: list[ReferenceView] = field(default_factory=list)
     signature_value: bytes | None = None
@@ -204,6 +209,33 @@ def decode_b64(text: str | None) -> bytes | None:
         return None
 
 
+def _prefix_list(node: etree._Element) -> list[str] | None:
+    inclusive = node.find(f"{{{EXC_C14N_NS}}}InclusiveNamespaces")
+    prefixes = inclusive.get("PrefixList") if inclusive is not None else None
+    return prefixes.split() if prefixes is not None else None
+
+
+def read_references(signed_info: etree._Element, ns: str | None) -> list[ReferenceView]:
+    """The ``Reference`` children of ``signed_info`` (in namespace ``ns``), read as they are."""
+    views = []
+    for ref in _children(signed_info, "Reference", ns):
+        transforms_node = _child(ref, "Transforms", ns)
+        transforms = [] if transforms_node is None else _children(transforms_node, "Transform", ns)
+        digest_method = _child(ref, "DigestMethod", ns)
+        digest_value = _child(ref, "DigestValue", ns)
+        c14n = [t for t in transforms if t.get("Algorithm") != ENVELOPED]
+        views.append(
+            ReferenceView(
+                uri=ref.get("URI"),
+                transforms=[t.get("Algorithm") or "" for t in transforms],
+                digest_method=digest_method.get("Algorithm") if digest_method is not None else None,
+                digest_value=decode_b64(digest_value.text) if digest_value is not None else None,
+                c14n_prefixes=_prefix_list(c14n[-1]) if c14n else None,
+            )
+        )
+    return views
+
+
 def read_signature(sig: etree._Element) -> SignatureView:
     """Read SignedInfo, SignatureValue and X509Data/X509Certificate of ``sig``.
 
@@ -219,28 +251,9 @@ def read_signature(sig: etree._Element) -> SignatureView:
         c14n = _child(signed_info, "CanonicalizationMethod", ns)
         method = _child(signed_info, "SignatureMethod", ns)
         view.canonicalization = c14n.get("Algorithm") if c14n is not None else None
+        view.c14n_prefixes = _prefix_list(c14n) if c14n is not None else None
         view.signature_method = method.get("Algorithm") if method is not None else None
-        for ref in _children(signed_info, "Reference", ns):
-            transforms = _child(ref, "Transforms", ns)
-            digest_method = _child(ref, "DigestMethod", ns)
-            digest_value = _child(ref, "DigestValue", ns)
-            view.references.append(
-                ReferenceView(
-                    uri=ref.get("URI"),
-                    transforms=[
-                        t.get("Algorithm") or ""
-                        for t in (
-                            _children(transforms, "Transform", ns) if transforms is not None else []
-                        )
-                    ],
-                    digest_method=digest_method.get("Algorithm")
-                    if digest_method is not None
-                    else None,
-                    digest_value=decode_b64(digest_value.text)
-                    if digest_value is not None
-                    else None,
-                )
-            )
+        view.references = read_references(signed_info, ns)
     value = _child(sig, "SignatureValue", ns)
     view.signature_value = decode_b64(value.text) if value is not None else None
     if view.signature_value is None:
@@ -286,25 +299,21 @@ def _load_certificate(text: str | None) -> x509.Certificate | None:
     return cert
 
 
-class _HashWriter:
-    """A file-like sink that hashes what lxml's C14N writer streams into it."""
-
-    def __init__(self, name: str) -> None:
-        self.hash = hashlib.new(name)
-
-    def write(self, chunk: bytes) -> int:
-        self.hash.update(chunk)
-        return len(chunk)
-
-
 def reference_digest(
-    root: etree._Element, sig: etree._Element, transforms: list[str], digest_uri: str
+    root: etree._Element,
+    sig: etree._Element,
+    transforms: list[str],
+    digest_uri: str,
+    prefixes: list[str] | None = None,
 ) -> bytes | None:
     """Recompute the digest of a ``URI=""`` reference: enveloped transform, then C14N.
 
-    Streams the canonical form into the hash (no copy of the document). Misspelt C14N
-    URIs are read as intended (diagnosis only). Returns ``None`` when a transform or the
-    digest algorithm is unknown.
+    The whole document is canonicalized (as xmlsec1 does: processing instructions around
+    the root count), streaming into the hash with the large texts detached
+    (:mod:`lienthong.edxml.xmldsig_c14n`), so it costs about one copy of the largest
+    attachment. ``prefixes`` is the InclusiveNamespaces PrefixList of an exclusive C14N
+    transform. Misspelt C14N URIs are read as intended (diagnosis only). Returns ``None``
+    when a transform or the digest algorithm is unknown, or the transform is not enveloped.
     """
     hash_name = DIGESTS.get(digest_uri)
     if hash_name is None:
@@ -318,29 +327,13 @@ def reference_digest(
             return None
         c14n_uri = uri
     _, exclusive, with_comments = C14N[c14n_uri]
-    enveloped = ENVELOPED in transforms
-    parent = sig.getparent()
-    if not enveloped or parent is None:
+    if ENVELOPED not in transforms or sig.getparent() is None:
         return None
-    # The enveloped-signature transform removes the element itself; its tail text stays.
-    index = parent.index(sig)
-    tail = sig.tail
-    previous = sig.getprevious()
-    saved = previous.tail if previous is not None else parent.text
-    if previous is not None:
-        previous.tail = (previous.tail or "") + (tail or "")
-    else:
-        parent.text = (parent.text or "") + (tail or "")
-    parent.remove(sig)
-    try:
-        sink = _HashWriter(hash_name)
-        tree: Any = root.getroottree()  # lxml-stubs lack write_c14n's keywords and file-likes
-        tree.write_c14n(sink, exclusive=exclusive, with_comments=with_comments)
-        return sink.hash.digest()
-    finally:
-        if previous is not None:
-            previous.tail = saved
-        else:
-            parent.text = saved
-        parent.insert(index, sig)
-        sig.tail = tail
+    with enveloped(sig):
+        return canonical_digest(
+            root.getroottree(),
+            hash_name,
+            exclusive=exclusive,
+            with_comments=with_comments,
+            prefixes=prefixes,
+        )
