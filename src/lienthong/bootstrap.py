@@ -26,6 +26,8 @@ from lienthong.clock import Clock, SystemClock
 from lienthong.db.engine import make_engine
 from lienthong.db.uow import UnitOfWork, uow_factory
 from lienthong.directory.services import DirectoryService
+from lienthong.hub.services import HubService, build_hub
+from lienthong.office.services import OfficeServices, build_office
 from lienthong.settings import Settings
 from lienthong.storage import BlobStore, DatabaseBlobStore, FileBlobStore
 
@@ -40,6 +42,10 @@ class Container:
     uow_factory: Callable[[], UnitOfWork]
     blobs: BlobStore
     directory: DirectoryService
+    #: The exchange hub's use cases (intake, delivery, tracking, systems, audit).
+    hub: HubService
+    #: The agency office's use cases (people, registers, workflows, catalogue).
+    office: OfficeServices
 
     def close(self) -> None:
         """Release the database connections."""
@@ -69,11 +75,15 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     clock = clock or SystemClock()
     engine = make_engine(settings.effective_database_url)
     uows = uow_factory(engine, clock=clock)
+    blobs = make_blob_store(settings, engine, clock)
+    directory = DirectoryService(uows)
     return Container(
         settings=settings,
         clock=clock,
         engine=engine,
         uow_factory=uows,
-        blobs=make_blob_store(settings, engine, clock),
-        directory=DirectoryService(uows),
+        blobs=blobs,
+        directory=directory,
+        hub=build_hub(settings, uows, blobs=blobs, clock=clock, directory=directory),
+        office=build_office(settings, uows, blobs=blobs, clock=clock),
     )

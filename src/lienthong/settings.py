@@ -31,6 +31,25 @@ class EdxmlLimits(BaseModel):
     max_attachment_bytes: int = Field(default=256 * MiB, gt=0)
     max_elements: int = Field(default=200_000, gt=0)
     max_text_bytes: int = Field(default=1 * MiB, gt=0)
+    #: Packages up to this size are parsed in one hardened lxml call (the fast path);
+    #: larger ones are streamed. 0 streams every package. See docs/formats.md.
+    fast_parse_max_bytes: int = Field(default=32 * MiB, ge=0)
+
+
+class MonitorSettings(BaseModel):
+    """The compliance monitor (``docs/monitor.md``); env ``LIENTHONG_MONITOR__*``."""
+
+    #: The agency statistics reports are sent to, whose reports the hub's monitor reads.
+    agency: str = "000.00.00.G22"
+    #: Agencies that stand for the Government / Prime Minister (dossiers submitted to them).
+    government: list[str] = Field(default_factory=lambda: ["000.00.00.G22"])
+    #: TOML file of targets merged over the defaults of targets.md (empty: the defaults).
+    targets_file: Path | None = None
+    #: How an office reaches the hub to send its reports (``lienthong report send``).
+    hub_url: str = ""
+    system_id: str = ""
+    #: The system's secret (LIENTHONG_MONITOR__SYSTEM_SECRET); never logged.
+    system_secret: SecretStr | None = None
 
 
 class Settings(BaseSettings):
@@ -60,6 +79,12 @@ class Settings(BaseSettings):
     #: The hub's master key (LIENTHONG_HUB_MASTER_KEY): base64 of 32 bytes; it encrypts the
     #: systems' secrets at rest. Unset: ``<data_dir>/hub-master.key`` (the demo makes one).
     hub_master_key: SecretStr | None = None
+    #: The pki identity (name in the pki directory, e.g. ``system``) whose key signs the
+    #: hub's audit checkpoints; empty: checkpoints are not signed (a warning is logged).
+    hub_identity: str = ""
+    #: ``OrganId`` the hub writes in its trace entries (TraceHeader) of each delivery.
+    hub_organ_id: str = "lienthong-hub"
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
 
     @property
     def effective_database_url(self) -> str:

@@ -11,6 +11,8 @@ def register_all(app: typer.Typer) -> None:
     from lienthong.cli.verify import app as verify_app
     from lienthong.demo.cli import demo
     from lienthong.edxml.cli import app as edxml_app
+    from lienthong.hub.cli import app as hub_app
+    from lienthong.office.cli import app as office_app
     from lienthong.pki.cli import app as pki_app
     from lienthong.pki.cli import tsa_app
 
@@ -20,4 +22,6 @@ def register_all(app: typer.Typer) -> None:
     app.add_typer(tsa_app, name="tsa")
     app.add_typer(sign_app, name="sign")
     app.add_typer(verify_app, name="verify")
+    app.add_typer(hub_app, name="hub")
+    app.add_typer(office_app, name="office")
     app.command("demo")(demo)

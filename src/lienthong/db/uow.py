@@ -23,10 +23,16 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lienthong.clock import Clock, SystemClock
 from lienthong.directory.repository import AgencyRepository
+from lienthong.errors import StorageError
+from lienthong.hub.repository import HubRepository
+from lienthong.hub.repository_audit import AuditRepository
+from lienthong.hub.repository_systems import SystemRepository
+from lienthong.office.repository import OfficeRepositories
 
 
 def make_sessionmaker(bind: Engine | Connection) -> sessionmaker[Session]:
@@ -43,6 +49,10 @@ class UnitOfWork:
     """A Session and the repositories over it, for one use case."""
 
     agencies: AgencyRepository
+    hub: HubRepository
+    hub_systems: SystemRepository
+    hub_audit: AuditRepository
+    office: OfficeRepositories
 
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
         self._session_factory = session_factory
@@ -61,6 +71,10 @@ class UnitOfWork:
             raise RuntimeError("a unit of work cannot be entered twice")
         self._session = self._session_factory()
         self.agencies = AgencyRepository(self._session, self.clock)
+        self.hub = HubRepository(self._session)
+        self.hub_systems = SystemRepository(self._session)
+        self.hub_audit = AuditRepository(self._session)
+        self.office = OfficeRepositories(self._session, self.clock)
         return self
 
     def __exit__(
@@ -73,8 +87,14 @@ class UnitOfWork:
         self._session = None
         try:
             session.rollback()
+        except (OperationalError, InterfaceError):
+            if exc is None:
+                raise
         finally:
             session.close()
+        if isinstance(exc, OperationalError | InterfaceError):
+            # The database is unreachable (or went away): a storage error, retryable.
+            raise _unavailable(exc) from exc
 
     def commit(self) -> None:
         """Make everything done so far durable; later work needs another commit."""
@@ -83,6 +103,13 @@ class UnitOfWork:
     def rollback(self) -> None:
         """Undo everything since the last commit."""
         self.session.rollback()
+
+
+def _unavailable(exc: OperationalError | InterfaceError) -> StorageError:
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    return StorageError(
+        f"the database is unavailable: {reason}", code="storage.unavailable", retry_after=5
+    )
 
 
 def uow_factory(

@@ -1,0 +1,222 @@
+"""The systems' API (``/api/v1``): send, receive, fetch, acknowledge, track, directory.
+
+Translation only: authenticate (:mod:`.http_auth`), call a service in the threadpool,
+turn the result into a :mod:`.schemas` body. The long-poll of ``inbox/receive`` waits on
+the event loop (an asyncio event woken by :class:`.notify.Notifier`) between claims.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
+from starlette.concurrency import run_in_threadpool
+
+from lienthong.hub import schemas as s
+from lienthong.hub import views
+from lienthong.hub.http_auth import AnyCaller, HubDep, SystemId, system_caller_streamed
+from lienthong.hub.model import MAX_CLAIM, MAX_VISIBILITY_S, MAX_WAIT_S, AckState, PackageKind
+from lienthong.hub.records import Delivery
+from lienthong.hub.services import HubService
+
+router = APIRouter(prefix="/api/v1")
+
+KindParam = Annotated[s.PackageKind | None, Query(description="document or status")]
+
+
+def _kind(value: str | None) -> PackageKind | None:
+    if value is None:
+        return None
+    return PackageKind.DOCUMENT if value == "document" else PackageKind.STATUS
+
+
+@router.post(
+    "/packages",
+    status_code=202,
+    response_model=s.SendResult,
+    summary="Send a document or status package (raw edXML body)",
+)
+async def send_package(
+    request: Request,
+    hub: HubDep,
+    caller: Annotated[tuple[str, bytes], Depends(system_caller_streamed)],
+) -> s.SendResult:
+    system_id, body = caller
+    started = time.perf_counter()
+    result = await run_in_threadpool(hub.intake.send, system_id, body)
+    request.app.state.metrics.intake(
+        views.kind(result.kind), len(body), time.perf_counter() - started, result.duplicate
+    )
+    return views.send_result(result)
+
+
+@router.post("/inbox/receive", response_model=s.ReceiveResult, summary="Claim deliveries")
+async def receive(
+    *,
+    request: Request,
+    hub: HubDep,
+    system_id: SystemId,
+    agency: str | None = None,
+    kind: KindParam = None,
+    max: Annotated[int, Query(ge=1, le=MAX_CLAIM)] = 10,
+    wait: Annotated[int, Query(ge=0, le=MAX_WAIT_S)] = 0,
+    visibility: Annotated[int, Query(ge=1, le=MAX_VISIBILITY_S)] = 60,
+) -> s.ReceiveResult:
+    targets = await run_in_threadpool(hub.delivery.agencies, system_id, agency)
+    claim = partial(
+        hub.delivery.receive,
+        system_id,
+        agency=agency,
+        agencies=targets,
+        kind=_kind(kind),
+        max_items=max,
+        visibility_s=visibility,
+    )
+    items = await _long_poll(hub, request, targets, claim, wait)
+    return s.ReceiveResult(deliveries=[views.delivery(d) for d in items])
+
+
+async def _long_poll(
+    hub: HubService,
+    request: Request,
+    targets: list[int],
+    claim: Callable[[], list[Delivery]],
+    wait: int,
+) -> list[Delivery]:
+    """Claim now; with ``wait``, claim again whenever woken until something comes."""
+    if wait <= 0:
+        return await run_in_threadpool(claim)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    with hub.notifier.waiting(targets) as waiter:
+        while True:
+            items = await run_in_threadpool(claim)
+            remaining = deadline - loop.time()
+            if items or remaining <= 0:
+                return items
+            if await request.is_disconnected():
+                return []
+            await waiter.wait(min(remaining, hub.config.poll_interval_s))
+
+
+@router.get("/inbox", response_model=s.InboxPage, summary="Pending deliveries (read-only)")
+async def inbox(
+    *,
+    hub: HubDep,
+    system_id: SystemId,
+    agency: str | None = None,
+    kind: KindParam = None,
+    since: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+) -> s.InboxPage:
+    page = await run_in_threadpool(
+        partial(
+            hub.delivery.inbox,
+            system_id,
+            agency=agency,
+            kind=_kind(kind),
+            since=since,
+            cursor=cursor,
+            limit=limit,
+        )
+    )
+    return s.InboxPage(items=[views.delivery(d) for d in page.items], next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/deliveries/{delivery_id}/content",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+    summary="The exact package bytes of a delivery",
+)
+async def content(request: Request, hub: HubDep, system_id: SystemId, delivery_id: str) -> Response:
+    found = await run_in_threadpool(hub.delivery.content, system_id, delivery_id)
+    etag = f'"{found.sha256}"'
+    headers = {
+        "ETag": etag,
+        "X-Lienthong-Trace": json.dumps(views.trace(found.trace), ensure_ascii=True),
+        "Content-Length": str(found.size),
+    }
+    if request.headers.get("if-none-match", "").strip() == etag:
+        del headers["Content-Length"]
+        return Response(status_code=304, headers=headers)
+    stream = await run_in_threadpool(hub.delivery.open, found)
+
+    def chunks() -> Iterator[bytes]:
+        with stream:
+            while chunk := stream.read(1024 * 1024):
+                yield chunk
+
+    return StreamingResponse(chunks(), media_type="application/xml", headers=headers)
+
+
+@router.post(
+    "/deliveries/{delivery_id}/ack", response_model=s.AckResult, summary="Acknowledge a delivery"
+)
+async def ack(
+    hub: HubDep,
+    system_id: SystemId,
+    delivery_id: str,
+    body: s.AckRequest,
+    visibility: Annotated[int, Query(ge=1, le=MAX_VISIBILITY_S)] = 60,
+) -> s.AckResult:
+    result = await run_in_threadpool(
+        partial(
+            hub.delivery.ack,
+            system_id,
+            delivery_id,
+            AckState(body.state),
+            reason=body.reason,
+            visibility_s=visibility,
+        )
+    )
+    return views.ack(result)
+
+
+@router.get(
+    "/packages/{package_id}/tracking", response_model=s.TrackingReport, summary="Sender's view"
+)
+async def package_tracking(hub: HubDep, system_id: SystemId, package_id: str) -> s.TrackingReport:
+    report = await run_in_threadpool(hub.tracking.package, system_id, package_id)
+    return views.tracking(report)
+
+
+@router.get("/documents/tracking", response_model=s.DocumentTracking, summary="By DocumentId")
+async def document_tracking(
+    hub: HubDep, system_id: SystemId, document_id: Annotated[str, Query(max_length=255)]
+) -> s.DocumentTracking:
+    reports = await run_in_threadpool(hub.tracking.document, system_id, document_id)
+    return s.DocumentTracking(
+        document_id=document_id, packages=[views.tracking(r) for r in reports]
+    )
+
+
+@router.get("/documents/links", response_model=s.DocumentLinks, summary="Linked documents")
+async def document_links(
+    hub: HubDep, system_id: SystemId, document_id: Annotated[str, Query(max_length=255)]
+) -> s.DocumentLinks:
+    found = await run_in_threadpool(hub.tracking.links, system_id, document_id)
+    return views.links(document_id, found)
+
+
+@router.get("/directory", response_model=s.DirectoryPage, summary="Directory change feed")
+async def directory(
+    hub: HubDep,
+    _caller: AnyCaller,
+    since: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> s.DirectoryPage:
+    feed = await run_in_threadpool(hub.directory_feed, since, limit)
+    return s.DirectoryPage(
+        version=feed.version,
+        agencies=[views.agency(a, feed.parents) for a in feed.agencies],
+        has_more=feed.has_more,
+    )

@@ -1,0 +1,176 @@
+"""The hub's ASGI application: ``create_hub_app(container)``.
+
+Routes: the systems' API (:mod:`.api`), the operators' API (:mod:`.api_admin`),
+``/healthz`` (no credential) and ``/metrics`` (admin). Error answers are JSON problems
+(:mod:`.problems`). With ``background`` (the default), the app's lifespan runs the
+webhook push worker, the nonce purge and, on PostgreSQL, the LISTEN thread that wakes
+long-polls for deliveries taken in by other nodes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lienthong import __version__
+from lienthong.bootstrap import Container
+from lienthong.hub import api, api_admin, problems
+from lienthong.hub.http_auth import AdminDep, HubDep
+from lienthong.hub.metrics import HubMetrics
+from lienthong.hub.notify import PgListener
+from lienthong.hub.services import HubService
+from lienthong.hub.webhooks import PushWorker
+
+log = logging.getLogger("lienthong.hub.http")
+
+#: How often expired request nonces are forgotten (seconds).
+NONCE_PURGE_S = 60.0
+
+
+class _RequestLog:
+    """Pure ASGI middleware: one JSON log line and one counter per request (no bodies)."""
+
+    def __init__(self, app: ASGIApp, metrics: HubMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.metrics.requests.inc(scope["method"], str(status))
+            state = scope.get("state") or {}
+            log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round((time.perf_counter() - started) * 1000, 1),
+                        "system": state.get("system_id"),
+                        "admin": state.get("admin"),
+                    }
+                },
+            )
+
+
+def create_hub_app(
+    source: Container | HubService,
+    *,
+    engine: Engine | None = None,
+    background: bool = True,
+    push_worker: PushWorker | None = None,
+) -> FastAPI:
+    """The hub's FastAPI app over a container (or, in tests, a bare :class:`HubService`)."""
+    hub = source.hub if isinstance(source, Container) else source
+    engine = engine if engine is not None else getattr(source, "engine", None)
+    metrics = HubMetrics()
+    worker = push_worker
+    if worker is None and background:
+        cfg = hub.config
+        worker = PushWorker(
+            hub.uow_factory,
+            systems=hub.systems,
+            clock=hub.clock,
+            notifier=hub.notifier,
+            max_attempts=cfg.push_max_attempts,
+            backoff_s=cfg.push_backoff_s,
+            timeout_s=cfg.push_timeout_s,
+            on_outcome=metrics.pushes.inc,
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        listener = None
+        purger: asyncio.Task[None] | None = None
+        if background:
+            if engine is not None and engine.dialect.name == "postgresql":
+                listener = PgListener(engine, hub.notifier)
+                listener.start()
+                _app.state.listener = listener
+            if worker is not None:
+                worker.start()
+            purger = asyncio.create_task(_purge_nonces(hub))
+        try:
+            yield
+        finally:
+            if purger is not None:
+                purger.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await purger
+            if worker is not None:
+                await run_in_threadpool(worker.stop)
+            if listener is not None:
+                await run_in_threadpool(listener.stop)
+
+    app = FastAPI(
+        title="lienthong hub",
+        version=__version__,
+        summary="The exchange axis for edXML packages (QCVN 102:2016).",
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    app.state.metrics = metrics
+    app.state.listener = None
+    problems.install(app, on_error=metrics.error)
+    app.include_router(api.router, tags=["systems"])
+    app.include_router(api_admin.router, tags=["operators"])
+
+    @app.get("/healthz", response_class=PlainTextResponse, tags=["operations"])
+    async def healthz(hub_: HubDep) -> PlainTextResponse:
+        """Liveness: ``ok`` when the database answers, else ``unavailable`` (503)."""
+        ok = await run_in_threadpool(hub_.healthy)
+        return PlainTextResponse("ok" if ok else "unavailable", 200 if ok else 503)
+
+    @app.get("/metrics", response_class=PlainTextResponse, tags=["operations"])
+    async def metrics_text(request: Request, hub_: HubDep, _admin: AdminDep) -> PlainTextResponse:
+        """Prometheus metrics (admin credential)."""
+        queues = await run_in_threadpool(hub_.queues)
+        body = request.app.state.metrics.render(queues)
+        return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    app.add_middleware(_RequestLog, metrics=metrics)
+    return app
+
+
+async def _purge_nonces(hub: HubService) -> None:
+    while True:
+        await asyncio.sleep(NONCE_PURGE_S)
+        try:
+            await run_in_threadpool(hub.systems.purge_nonces)
+        except Exception as exc:  # the next round tries again
+            log.warning("nonce purge failed: %s", type(exc).__name__)
+
+
+def app_from_environment() -> Any:
+    """Uvicorn factory (``lienthong hub serve``): settings from the environment."""
+    from lienthong.bootstrap import build_container
+    from lienthong.hub.logs import configure_logging
+    from lienthong.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_hub_app(build_container(settings))

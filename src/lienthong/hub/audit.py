@@ -1,0 +1,148 @@
+"""The hub's audit log: appended in the same transaction as each action, verified on demand.
+
+Every intake, delivery claim, acknowledgement, status and administrative change appends
+an entry (:class:`AuditLog.append`, called last in the use case so the head row's lock is
+held briefly). Every ``checkpoint_every`` entries, and on demand, the hub signs the chain's
+head with its key (a checkpoint). :meth:`AuditService.verify` reports altered, removed or
+reordered entries and checkpoints that do not hold (rules in :mod:`.audit_chain`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from lienthong.clock import Clock
+from lienthong.db.uow import UnitOfWork
+from lienthong.errors import ConfigError, NotFound
+from lienthong.hub.audit_chain import (
+    AuditEntry,
+    AuditVerification,
+    Checkpoint,
+    sign_checkpoint,
+    verify_chain,
+)
+from lienthong.pki.model import SigningIdentity
+
+log = logging.getLogger("lienthong.hub.audit")
+
+#: One entry to append: (action, actor, subject, data).
+Entry = tuple[str, str, str, dict[str, Any]]
+IdentityProvider = Callable[[], SigningIdentity | None]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointInfo:
+    seq: int
+    hash: str
+    at: datetime
+    created: bool
+
+
+class AuditLog:
+    """Appends entries and makes the periodic checkpoints (inside the caller's unit of work)."""
+
+    def __init__(self, identity: IdentityProvider, *, checkpoint_every: int = 1000) -> None:
+        self._identity = identity
+        self.checkpoint_every = checkpoint_every
+        self._warned = False
+
+    def identity(self) -> SigningIdentity | None:
+        """The hub's signing identity, if one is configured."""
+        return self._identity()
+
+    def append(self, uow: UnitOfWork, entries: Sequence[Entry], at: datetime) -> list[AuditEntry]:
+        """Append ``entries``; sign a checkpoint when one falls on a multiple of N."""
+        made = uow.hub_audit.append(entries, at)
+        every = self.checkpoint_every
+        if every > 0:
+            for entry in made:
+                if entry.seq % every == 0:
+                    self._checkpoint(uow, entry.seq, entry.hash, at)
+        return made
+
+    def _checkpoint(self, uow: UnitOfWork, seq: int, hash_: str, at: datetime) -> bool:
+        identity = self._identity()
+        if identity is None:
+            if not self._warned:
+                self._warned = True
+                log.warning("no hub identity configured: audit checkpoints are not signed")
+            return False
+        signature = sign_checkpoint(identity, seq, hash_, at)
+        pem = identity.certificate.public_bytes(Encoding.PEM).decode("ascii")
+        uow.hub_audit.add_checkpoint(seq, hash_, at, signature, pem)
+        return True
+
+    def checkpoint_now(self, uow: UnitOfWork, at: datetime) -> CheckpointInfo:
+        """Sign the current head (unless it already is); raises if there is no identity."""
+        if self._identity() is None:
+            raise ConfigError(
+                "no hub identity to sign checkpoints: set hub_identity (a pki identity name)",
+                code="config.hub_identity",
+            )
+        seq, hash_ = uow.hub_audit.head(lock=True)
+        if seq == 0:
+            raise NotFound("the audit log is empty", code="not_found.audit")
+        existing = uow.hub_audit.checkpoint_at(seq)
+        if existing is not None:
+            return CheckpointInfo(seq, existing.hash, existing.at, created=False)
+        self._checkpoint(uow, seq, hash_, at)
+        return CheckpointInfo(seq, hash_, at, created=True)
+
+
+def verify_audit(
+    uow: UnitOfWork, *, trusted: Sequence[x509.Certificate] | None = None
+) -> AuditVerification:
+    """Check the whole audit log in ``uow`` (see :func:`.audit_chain.verify_chain`)."""
+    head = uow.hub_audit.head()
+    checkpoints = [
+        Checkpoint(int(r.seq), r.hash, r.at, r.signature, r.certificate)
+        for r in uow.hub_audit.checkpoints()
+    ]
+    return verify_chain(
+        uow.hub_audit.entries(), head=head, checkpoints=checkpoints, trusted=trusted
+    )
+
+
+class AuditService:
+    """Use cases of the audit log: checkpoint and verify."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], log_: AuditLog, clock: Clock) -> None:
+        self._uow = uow_factory
+        self._log = log_
+        self._clock = clock
+
+    def checkpoint(self) -> CheckpointInfo:
+        """Sign the chain's current head now."""
+        with self._uow() as uow:
+            info = self._log.checkpoint_now(uow, self._clock.now())
+            uow.commit()
+            return info
+
+    def verify(self, *, trusted: Sequence[x509.Certificate] | None = None) -> AuditVerification:
+        """Report any altered, removed or reordered entry and any checkpoint that fails.
+
+        ``trusted`` defaults to the hub identity's certificate when one is configured.
+        """
+        if trusted is None:
+            identity = self._log.identity()
+            trusted = None if identity is None else [identity.certificate]
+        with self._uow() as uow:
+            return verify_audit(uow, trusted=trusted)
+
+    def entries(self, *, since: int = 0, limit: int = 100) -> list[AuditEntry]:
+        """Entries after number ``since`` (for operators)."""
+        with self._uow() as uow:
+            out: list[AuditEntry] = []
+            for entry in uow.hub_audit.entries():
+                if entry.seq > since:
+                    out.append(entry)
+                if len(out) >= limit:
+                    break
+            return out

@@ -1,0 +1,131 @@
+"""Who is calling: FastAPI dependencies for systems (HMAC) and operators (bearer tokens).
+
+Database work runs in the threadpool (never on the event loop). ``POST /packages`` checks
+the signature *before* reading the body (the signature covers the declared body hash),
+then reads the body with the size limit and checks its hash: an unauthenticated caller
+cannot make the hub read a large upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from lienthong.errors import LimitExceeded, PermissionDenied
+from lienthong.hub import auth
+from lienthong.hub.services import HubService
+from lienthong.hub.systems import Admin
+
+
+def get_hub(request: Request) -> HubService:
+    """The hub the app was built with."""
+    hub = request.app.state.hub
+    assert isinstance(hub, HubService)  # noqa: S101 - set by create_hub_app
+    return hub
+
+
+HubDep = Annotated[HubService, Depends(get_hub)]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated caller: a system, or an operator."""
+
+    system_id: str | None = None
+    admin: Admin | None = None
+
+    @property
+    def actor(self) -> str:
+        if self.admin is not None:
+            return self.admin.actor
+        return f"system:{self.system_id}"
+
+
+def _raw_path(request: Request) -> str:
+    raw = request.scope.get("raw_path")
+    if isinstance(raw, bytes | bytearray) and raw:
+        return bytes(raw).decode("latin-1").partition("?")[0]
+    return request.url.path
+
+
+async def _verify_system(
+    hub: HubService, request: Request, body_sha256: str | None
+) -> auth.AuthenticatedSystem:
+    headers = dict(request.headers.items())
+    result = await run_in_threadpool(
+        hub.systems.authenticate_system,
+        headers,
+        request.method,
+        _raw_path(request),
+        request.url.query,
+        body_sha256,
+    )
+    request.state.system_id = result.system_id
+    return result
+
+
+def _is_bearer(request: Request) -> bool:
+    value = request.headers.get("authorization", "")
+    return value.strip().lower().startswith("bearer ")
+
+
+async def system_caller(request: Request, hub: HubDep) -> str:
+    """The calling system's id (HMAC-signed request, body included)."""
+    body = await request.body()
+    return (await _verify_system(hub, request, hashlib.sha256(body).hexdigest())).system_id
+
+
+async def system_caller_streamed(request: Request, hub: HubDep) -> tuple[str, bytes]:
+    """For ``POST /packages``: the system, then its body read within the size limit."""
+    verified = await _verify_system(hub, request, None)
+    limit = hub.limits.max_package_bytes
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise LimitExceeded(
+            f"package of {length} bytes exceeds the limit of {limit} bytes",
+            code="package.limit.size",
+            limit=limit,
+        )
+    chunks: list[bytes] = []
+    size = 0
+    digest = hashlib.sha256()
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise LimitExceeded(
+                f"package exceeds the limit of {limit} bytes",
+                code="package.limit.size",
+                limit=limit,
+            )
+        digest.update(chunk)
+        chunks.append(chunk)
+    verified.check_body(digest.hexdigest())
+    return verified.system_id, b"".join(chunks)
+
+
+async def admin_caller(request: Request, hub: HubDep) -> Admin:
+    """The calling operator; a system's signed request is authenticated, then refused."""
+    if not _is_bearer(request) and request.headers.get(auth.HEADER_SYSTEM):
+        await system_caller(request, hub)
+        raise PermissionDenied("this endpoint is for operators", code="forbidden.admin")
+    admin = await run_in_threadpool(
+        hub.systems.authenticate_admin, request.headers.get("authorization")
+    )
+    request.state.admin = admin.actor
+    return admin
+
+
+async def any_caller(request: Request, hub: HubDep) -> Caller:
+    """A system or an operator (read-only endpoints both may use)."""
+    if _is_bearer(request):
+        return Caller(admin=await admin_caller(request, hub))
+    return Caller(system_id=await system_caller(request, hub))
+
+
+SystemId = Annotated[str, Depends(system_caller)]
+AdminDep = Annotated[Admin, Depends(admin_caller)]
+AnyCaller = Annotated[Caller, Depends(any_caller)]

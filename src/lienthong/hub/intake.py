@@ -1,0 +1,356 @@
+"""Intake: ``POST /packages``, the eight steps of docs/hub-api.md ("Sending").
+
+1. the caller is authenticated at the edge; the size limit is enforced here too;
+2. the package is read once and validated (``validation.package`` with the problems);
+3. its XML signature is verified (chain results cached per certificate, see
+   :mod:`.signatures`): intact, trusted, not revoked, and the certificate belongs to the
+   ``From`` agency or is registered for it;
+4. the calling system must host the ``From`` agency;
+5. a repeated send answers the first send's result (``duplicate``);
+6. the exact bytes are stored once (content-addressed), fsynced before the commit;
+7. one delivery per recipient (documents: each ``To``; statuses: back to the document's
+   sender, or to every recipient for a take-back request 13), links for business types
+   1–3, one audit entry, a NOTIFY for long-polls on other nodes;
+8. one commit, then the answer.
+
+Every check runs before anything is written, so a rejected package leaves no row and no
+blob. Planning reads run in a first, read-only unit of work; the blob is written between
+the two (never while holding SQLite's write lock); the writes run in a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import datetime
+
+from cryptography import x509
+from sqlalchemy.exc import IntegrityError
+
+from lienthong.clock import VN_TZ, Clock
+from lienthong.db.uow import UnitOfWork
+from lienthong.edxml.model import StatusCode
+from lienthong.edxml.reader import read_package
+from lienthong.edxml.validate import validate_package
+from lienthong.errors import (
+    Conflict,
+    LimitExceeded,
+    PermissionDenied,
+    RoutingError,
+    ValidationError,
+)
+from lienthong.hub.audit import AuditLog
+from lienthong.hub.audit_chain import fingerprint
+from lienthong.hub.intake_facts import (
+    MAX_ID,
+    IntakePlan,
+    PackageFacts,
+    delivery_row,
+    package_facts,
+    sha256_hex,
+    signature_error,
+)
+from lienthong.hub.model import (
+    IdGenerator,
+    LinkKind,
+    PackageKind,
+    Recipient,
+    dedup_key,
+    unique_recipients,
+)
+from lienthong.hub.notify import Notifier
+from lienthong.hub.records import DeliveryRef, IntakeResult, TraceEntry, trace_to_json
+from lienthong.hub.repository import ResolvedAgency
+from lienthong.hub.signatures import SignatureChecker
+from lienthong.settings import EdxmlLimits
+from lienthong.storage import BlobStore
+
+
+class IntakeService:
+    """Takes packages in: checks, deduplicates, stores, routes, audits."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        *,
+        blobs: BlobStore,
+        clock: Clock,
+        ids: IdGenerator,
+        checker: Callable[[], SignatureChecker],
+        audit: AuditLog,
+        notifier: Notifier,
+        organ_id: str,
+        limits: EdxmlLimits,
+    ) -> None:
+        self._uow = uow_factory
+        self._blobs = blobs
+        self._clock = clock
+        self._ids = ids
+        self._checker = checker
+        self._audit = audit
+        self._notifier = notifier
+        self._organ_id = organ_id
+        self.limits = limits
+
+    def _allowed(self, cert: x509.Certificate) -> Collection[str]:
+        with self._uow() as uow:
+            return uow.hub_systems.agencies_for_certificate(fingerprint(cert))
+
+    def send(self, system_id: str, data: bytes) -> IntakeResult:
+        """Take a package in for ``system_id`` (already authenticated)."""
+        now = self._clock.now()
+        if len(data) > self.limits.max_package_bytes:
+            raise LimitExceeded(
+                f"package of {len(data)} bytes exceeds the limit of "
+                f"{self.limits.max_package_bytes} bytes",
+                code="package.limit.size",
+                limit=self.limits.max_package_bytes,
+            )
+        package = read_package(data, limits=self.limits)
+        report = validate_package(package, today=now.astimezone(VN_TZ).date())
+        if not report.ok:
+            problem = report.errors[0]
+            raise ValidationError(
+                f"the package is not compliant: {problem.path}: {problem.message}"
+                + (f" (and {len(report.errors) - 1} more)" if len(report.errors) > 1 else ""),
+                code="validation.package",
+                problems=[p.to_dict() for p in report.errors],
+            )
+        facts = package_facts(package)
+        if len(facts.document_id) > MAX_ID:
+            raise ValidationError(
+                f"DocumentId is longer than {MAX_ID} characters", code="validation.document_id"
+            )
+        signature = self._checker().check(data, self._allowed)
+        if not signature.valid:
+            raise signature_error(signature)
+        sha256 = sha256_hex(data)
+        try:
+            result, notify = self._write(system_id, data, facts, sha256, now)
+        except IntegrityError:
+            # A concurrent send of the same package committed first: answer its result.
+            with self._uow() as uow:
+                first = self._first_send(uow, system_id, facts, sha256)
+            if first is None:
+                raise Conflict(
+                    "the package could not be stored (concurrent change)", code="conflict.intake"
+                ) from None
+            return first
+        self._notifier.notify(notify)
+        return result
+
+    def _write(
+        self, system_id: str, data: bytes, facts: PackageFacts, sha256: str, now: datetime
+    ) -> tuple[IntakeResult, list[int]]:
+        """Steps 4–8. On PostgreSQL one transaction: the planning reads, the blob (written
+        before the commit), the writes. On SQLite the reads run unlocked, then the blob is
+        written, then the writes run under the write lock (never a blob write while it is
+        held: the database blob store would wait on it)."""
+        with self._uow() as uow:
+            plan = self._plan(uow, system_id, facts, sha256)
+            if isinstance(plan, IntakeResult):
+                return plan, []
+            woken = [r.agency_id for r in plan.recipients]
+            if uow.hub.dialect == "postgresql":
+                ref = self._blobs.put(data)
+                result = self._store(uow, plan, ref.sha256, ref.size, now)
+                uow.commit()
+                return result, woken
+        ref = self._blobs.put(data)
+        with self._uow() as uow:
+            uow.hub.take_write_lock()
+            result = self._store(uow, plan, ref.sha256, ref.size, now)
+            uow.commit()
+        return result, woken
+
+    def _plan(
+        self, uow: UnitOfWork, system_id: str, facts: PackageFacts, sha256: str
+    ) -> IntakePlan | IntakeResult:
+        """Who sends to whom under which dedup key; or the first send's result."""
+        sender = self._sender(uow, system_id, facts)
+        key = self._dedup_key(facts, sender, sha256)
+        first = uow.hub.find_duplicate(key)
+        if first is not None:
+            return first
+        recipients = self._route(uow, facts, sender)
+        webhooks = uow.hub_systems.webhook_targets([r.agency_id for r in recipients])
+        return IntakePlan(system_id, facts, sender, recipients, set(webhooks), key)
+
+    def _first_send(
+        self, uow: UnitOfWork, system_id: str, facts: PackageFacts, sha256: str
+    ) -> IntakeResult | None:
+        sender = self._sender(uow, system_id, facts)
+        return uow.hub.find_duplicate(self._dedup_key(facts, sender, sha256))
+
+    @staticmethod
+    def _dedup_key(facts: PackageFacts, sender: ResolvedAgency, sha256: str) -> str:
+        return dedup_key(
+            facts.kind,
+            document_id=facts.document_id,
+            sender=str(sender.agency_id),
+            business_type=facts.business_type,
+            status_code=facts.status_code,
+            status_timestamp=facts.status_at.isoformat() if facts.status_at else None,
+            content_sha256=sha256,
+        )
+
+    # -- steps 3–4, 7 ---------------------------------------------------------------------
+
+    def _sender(self, uow: UnitOfWork, system_id: str, facts: PackageFacts) -> ResolvedAgency:
+        found = uow.hub.sender(facts.sender_code, system_id)
+        if found is None:
+            raise RoutingError(
+                f"sender {facts.sender_code} is not in the directory",
+                code="sender.unknown",
+                sender=facts.sender_code,
+            )
+        sender, hosted = found
+        if not hosted:
+            raise PermissionDenied(
+                f"system {system_id} does not host the sender {facts.sender_code}",
+                code="forbidden.sender_not_hosted",
+                sender=facts.sender_code,
+            )
+        if sender.locked:
+            raise PermissionDenied(
+                f"sender {facts.sender_code} is locked", code="forbidden.sender_locked"
+            )
+        return sender
+
+    def _route(
+        self, uow: UnitOfWork, facts: PackageFacts, sender: ResolvedAgency
+    ) -> list[Recipient]:
+        if facts.kind is PackageKind.DOCUMENT:
+            recipients = self._resolve_all(uow, facts.to)
+        elif facts.status_code == StatusCode.TAKE_BACK_REQUEST.value:
+            recipients = self._take_back(uow, facts, sender)
+        else:
+            original = uow.hub.document_sender(facts.document_id)
+            if original is not None:
+                recipients = [original]
+            else:
+                recipients = self._resolve_all(uow, [facts.response_organ])
+        recipients = unique_recipients(recipients)
+        for recipient in recipients:
+            if recipient.locked:
+                raise RoutingError(
+                    f"recipient {recipient.code} is locked",
+                    code="recipient.locked",
+                    recipient=recipient.code,
+                )
+        return recipients
+
+    @staticmethod
+    def _resolve_all(uow: UnitOfWork, codes: list[str]) -> list[Recipient]:
+        found = uow.hub.resolve_agencies(codes)
+        out: list[Recipient] = []
+        for code in codes:
+            agency = found.get(code.strip().upper())
+            if agency is None:
+                raise RoutingError(
+                    f"recipient {code} is not in the directory",
+                    code="recipient.unknown",
+                    recipient=code,
+                )
+            out.append(Recipient(agency.agency_id, code, agency.locked))
+        return out
+
+    @staticmethod
+    def _take_back(uow: UnitOfWork, facts: PackageFacts, sender: ResolvedAgency) -> list[Recipient]:
+        original = uow.hub.document_sender(facts.document_id)
+        if original is None:
+            raise RoutingError(
+                f"the hub has no record of document {facts.document_id}: "
+                "a take-back request cannot be routed",
+                code="recipient.unknown",
+                document_id=facts.document_id,
+            )
+        if original.agency_id != sender.agency_id:
+            raise PermissionDenied(
+                f"only the sender of {facts.document_id} may ask to take it back",
+                code="forbidden.not_document_sender",
+            )
+        return uow.hub.document_recipients(facts.document_id, sender.agency_id)
+
+    # -- steps 7–8 ------------------------------------------------------------------------
+
+    def _store(
+        self, uow: UnitOfWork, plan: IntakePlan, sha256: str, size: int, now: datetime
+    ) -> IntakeResult:
+        """Insert the package, its deliveries and links, append the audit entry and
+        NOTIFY, in ``uow`` (the caller commits)."""
+        system_id, facts, recipients = plan.system_id, plan.facts, plan.recipients
+        package_id = self._ids(now)
+        hub_entry = TraceEntry(self._organ_id, now.astimezone(VN_TZ).replace(microsecond=0))
+        refs = [DeliveryRef(self._ids(now), r.code) for r in recipients]
+        uow.hub.add_package(
+            {
+                "id": package_id,
+                "kind": facts.kind.value,
+                "sha256": sha256,
+                "size": size,
+                "system_id": system_id,
+                "sender_id": plan.sender.agency_id,
+                "sender_code": facts.sender_code,
+                "document_id": facts.document_id,
+                "code": facts.code,
+                "subject": facts.subject,
+                "business_type": facts.business_type,
+                "business_document_id": facts.business_document_id,
+                "status_code": facts.status_code,
+                "status_description": facts.status_description,
+                "status_at": facts.status_at,
+                "dedup_key": plan.key,
+                "trace": trace_to_json([*facts.trace, hub_entry]),
+                "received_at": now,
+            }
+        )
+        uow.hub.add_deliveries(
+            [
+                delivery_row(
+                    ref=ref,
+                    recipient=r,
+                    kind=facts.kind,
+                    push=r.agency_id in plan.pushed,
+                    package_id=package_id,
+                    now=now,
+                )
+                for ref, r in zip(refs, recipients, strict=True)
+            ]
+        )
+        kind = LinkKind.of_business_type(facts.business_type or 0)
+        if kind is not None:
+            uow.hub.add_links(
+                [
+                    {
+                        "document_id": target[:MAX_ID],
+                        "kind": kind.value,
+                        "package_id": package_id,
+                        "linked_document_id": facts.document_id,
+                        "reason": facts.business_reason,
+                        "created_at": now,
+                    }
+                    for target in facts.link_targets
+                ]
+            )
+        data: dict[str, object] = {
+            "kind": facts.kind.value,
+            "sha256": sha256,
+            "size": size,
+            "sender": facts.sender_code,
+            "document_id": facts.document_id,
+            "deliveries": [[ref.delivery_id, ref.recipient] for ref in refs],
+        }
+        if facts.status_code:
+            data["status_code"] = facts.status_code
+        if kind is not None:
+            data["links"] = {kind.value: facts.link_targets}
+        self._audit.append(uow, [("intake", system_id, package_id, data)], now)
+        uow.hub.notify(r.agency_id for r in recipients)
+        return IntakeResult(
+            package_id=package_id,
+            kind=facts.kind,
+            document_id=facts.document_id,
+            sha256=sha256,
+            duplicate=False,
+            deliveries=tuple(refs),
+        )

@@ -1,0 +1,265 @@
+"""Storage of packages, deliveries and links (SQLAlchemy Core through the unit of work).
+
+The repository never commits. Routing reads (agencies by identifier, the sender of a
+document, its recipients), package and link writes, tracking reads; the delivery queries
+are in :mod:`.repository_deliveries`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Row, and_, insert, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from lienthong.db.tables import (
+    agencies,
+    agency_identifiers,
+    hub_audit_head,
+    hub_deliveries,
+    hub_links,
+    hub_packages,
+    hub_system_agencies,
+)
+from lienthong.db.tables.hub import AUDIT_HEAD_ID
+from lienthong.directory.model import AgencyState, identifier_key
+from lienthong.hub.model import PackageKind, Recipient
+from lienthong.hub.records import DeliveryRef, IntakeResult
+from lienthong.hub.repository_deliveries import DeliveryQueries
+
+#: The PostgreSQL channel that says "deliveries appeared for these agencies".
+NOTIFY_CHANNEL = "lienthong_hub"
+_BATCH = 500
+
+d = hub_deliveries
+p = hub_packages
+
+
+class ResolvedAgency:
+    """An agency found by one of its identifiers (what routing needs of it)."""
+
+    __slots__ = ("agency_id", "code", "locked")
+
+    def __init__(self, agency_id: int, code: str, locked: bool) -> None:
+        self.agency_id = agency_id
+        self.code = code
+        self.locked = locked
+
+
+class HubRepository(DeliveryQueries):
+    """Packages, deliveries and links, read and written inside one unit of work.
+
+    The delivery queries (claims, inbox, rows) come from :class:`DeliveryQueries`."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def take_write_lock(self) -> None:
+        """On SQLite, take the database's write lock now (before any read), so a use case
+        that reads then writes cannot fail on a snapshot another writer made stale. A
+        no-op on PostgreSQL (row locks are taken where needed)."""
+        if self.dialect == "sqlite":
+            self._session.execute(
+                update(hub_audit_head)
+                .where(hub_audit_head.c.id == AUDIT_HEAD_ID)
+                .values(seq=hub_audit_head.c.seq)
+            )
+
+    def notify(self, agency_ids: Iterable[int]) -> None:
+        """On PostgreSQL, NOTIFY the hub's channel (delivered at commit) with the agencies."""
+        if self.dialect != "postgresql":
+            return
+        payload = ",".join(str(a) for a in sorted(set(agency_ids)))
+        if payload:
+            self._session.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": NOTIFY_CHANNEL, "payload": payload[:7900]},
+            )
+
+    # -- the directory, as routing needs it ---------------------------------------------
+
+    def resolve_agencies(self, identifiers: Iterable[str]) -> dict[str, ResolvedAgency]:
+        """Identifier key → agency for every identifier that resolves (one query per 500)."""
+        keys = sorted({identifier_key(i) for i in identifiers if identifier_key(i)})
+        found: dict[str, ResolvedAgency] = {}
+        for start in range(0, len(keys), _BATCH):
+            rows = self._session.execute(
+                select(
+                    agency_identifiers.c.key,
+                    agencies.c.id,
+                    agencies.c.qcvn_id,
+                    agencies.c.qd20_id,
+                    agencies.c.state,
+                )
+                .join(agencies, agencies.c.id == agency_identifiers.c.agency_id)
+                .where(agency_identifiers.c.key.in_(keys[start : start + _BATCH]))
+            ).all()
+            for key, agency_id, qcvn, qd20, state in rows:
+                found[key] = ResolvedAgency(
+                    int(agency_id), qcvn or qd20, state == AgencyState.LOCKED.value
+                )
+        return found
+
+    def sender(self, identifier: str, system_id: str) -> tuple[ResolvedAgency, bool] | None:
+        """The agency ``identifier`` names and whether ``system_id`` hosts it (one query)."""
+        hosting = hub_system_agencies
+        row = self._session.execute(
+            select(
+                agencies.c.id,
+                agencies.c.qcvn_id,
+                agencies.c.qd20_id,
+                agencies.c.state,
+                hosting.c.system_id,
+            )
+            .join(agency_identifiers, agency_identifiers.c.agency_id == agencies.c.id)
+            .outerjoin(
+                hosting,
+                and_(hosting.c.agency_id == agencies.c.id, hosting.c.system_id == system_id),
+            )
+            .where(agency_identifiers.c.key == identifier_key(identifier))
+        ).first()
+        if row is None:
+            return None
+        agency = ResolvedAgency(
+            int(row.id), row.qcvn_id or row.qd20_id, row.state == AgencyState.LOCKED.value
+        )
+        return agency, row.system_id is not None
+
+    def agency_codes(self, agency_ids: Iterable[int]) -> dict[int, str]:
+        """Internal agency id → the code to show (QCVN 102 id, else QĐ 20 id)."""
+        ids = sorted(set(agency_ids))
+        out: dict[int, str] = {}
+        for start in range(0, len(ids), _BATCH):
+            rows = self._session.execute(
+                select(agencies.c.id, agencies.c.qcvn_id, agencies.c.qd20_id).where(
+                    agencies.c.id.in_(ids[start : start + _BATCH])
+                )
+            ).all()
+            out.update({int(i): q or z for i, q, z in rows})
+        return out
+
+    # -- packages -------------------------------------------------------------------------
+
+    def find_duplicate(self, dedup_key: str) -> IntakeResult | None:
+        """The first send with this dedup key, as its answer (``duplicate`` set)."""
+        row = self._session.execute(
+            select(p.c.id, p.c.kind, p.c.document_id, p.c.sha256).where(p.c.dedup_key == dedup_key)
+        ).first()
+        if row is None:
+            return None
+        refs = self._session.execute(
+            select(d.c.id, d.c.recipient_code).where(d.c.package_id == row.id).order_by(d.c.id)
+        ).all()
+        return IntakeResult(
+            package_id=row.id,
+            kind=PackageKind(row.kind),
+            document_id=row.document_id,
+            sha256=row.sha256,
+            duplicate=True,
+            deliveries=tuple(DeliveryRef(i, code) for i, code in refs),
+        )
+
+    def add_package(self, values: Mapping[str, Any]) -> None:
+        """Insert one package row (``values`` has every column)."""
+        self._session.execute(insert(p).values(dict(values)))
+
+    def add_deliveries(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert the deliveries of a package in one executemany (batched by the driver)."""
+        if rows:
+            self._session.execute(insert(d), [dict(r) for r in rows])
+
+    def add_links(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self._session.execute(insert(hub_links), [dict(r) for r in rows])
+
+    def document_sender(self, document_id: str) -> Recipient | None:
+        """The agency that sent the document ``document_id`` through this hub (first send)."""
+        row = self._session.execute(
+            select(p.c.sender_id, p.c.sender_code, agencies.c.state)
+            .join(agencies, agencies.c.id == p.c.sender_id)
+            .where(p.c.document_id == document_id, p.c.kind == PackageKind.DOCUMENT.value)
+            .order_by(p.c.business_type, p.c.received_at, p.c.id)
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        locked = row.state == AgencyState.LOCKED.value
+        return Recipient(int(row.sender_id), row.sender_code, locked)
+
+    def document_recipients(self, document_id: str, sender_id: int) -> list[Recipient]:
+        """Every agency the sender's packages of ``document_id`` were delivered to."""
+        rows = self._session.execute(
+            select(d.c.recipient_id, d.c.recipient_code, agencies.c.state)
+            .join(p, p.c.id == d.c.package_id)
+            .join(agencies, agencies.c.id == d.c.recipient_id)
+            .where(
+                p.c.document_id == document_id,
+                p.c.kind == PackageKind.DOCUMENT.value,
+                p.c.sender_id == sender_id,
+            )
+            .order_by(d.c.created_at, d.c.id)
+        ).all()
+        locked = AgencyState.LOCKED.value
+        return [Recipient(int(a), code, state == locked) for a, code, state in rows]
+
+    def package_row(self, package_id: str) -> Row[Any] | None:
+        return self._session.execute(select(p).where(p.c.id == package_id)).first()
+
+    def packages_of_document(self, document_id: str, sender_ids: Sequence[int]) -> list[Row[Any]]:
+        """The document packages sent under ``document_id`` by one of ``sender_ids``."""
+        return list(
+            self._session.execute(
+                select(p)
+                .where(
+                    p.c.document_id == document_id,
+                    p.c.kind == PackageKind.DOCUMENT.value,
+                    p.c.sender_id.in_(list(sender_ids)),
+                )
+                .order_by(p.c.received_at, p.c.id)
+            ).all()
+        )
+
+    def statuses_of_document(self, document_id: str) -> list[Row[Any]]:
+        """The status packages reported on ``document_id``, oldest first."""
+        return list(
+            self._session.execute(
+                select(p)
+                .where(p.c.document_id == document_id, p.c.kind == PackageKind.STATUS.value)
+                .order_by(p.c.status_at, p.c.received_at, p.c.id)
+            ).all()
+        )
+
+    def deliveries_of_package(self, package_id: str) -> list[Row[Any]]:
+        return list(
+            self._session.execute(
+                select(d).where(d.c.package_id == package_id).order_by(d.c.id)
+            ).all()
+        )
+
+    def document_parties(self, document_id: str) -> set[int]:
+        """Agencies that sent or received a document package under ``document_id``."""
+        senders = self._session.execute(
+            select(p.c.sender_id).where(p.c.document_id == document_id)
+        ).scalars()
+        receivers = self._session.execute(
+            select(d.c.recipient_id)
+            .join(p, p.c.id == d.c.package_id)
+            .where(p.c.document_id == document_id)
+        ).scalars()
+        return {int(a) for a in senders} | {int(a) for a in receivers}
+
+    def links_of(self, document_id: str) -> list[Row[Any]]:
+        """Links where ``document_id`` is the earlier or the later document."""
+        return list(
+            self._session.execute(
+                select(hub_links)
+                .where(
+                    or_(
+                        hub_links.c.document_id == document_id,
+                        hub_links.c.linked_document_id == document_id,
+                    )
+                )
+                .order_by(hub_links.c.created_at, hub_links.c.id)
+            ).all()
+        )

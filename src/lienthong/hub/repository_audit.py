@@ -1,0 +1,145 @@
+"""Storage of the hash-chained audit log (see :mod:`lienthong.hub.audit` for the rules).
+
+:meth:`AuditRepository.append` takes the chain's head row with ``UPDATE … RETURNING``,
+which on PostgreSQL locks it until the transaction ends: appends from every hub node are
+serialised, and an entry's number and ``prev_hash`` are those of the entry committed just
+before it. Call it as late as possible in a use case (just before commit), so the lock is
+held briefly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.orm import Session
+
+from lienthong.db.tables import hub_audit, hub_audit_checkpoints, hub_audit_head
+from lienthong.db.tables.hub import AUDIT_HEAD_ID
+from lienthong.errors import StorageError
+from lienthong.hub.audit_chain import AuditEntry, entry_hash
+
+head = hub_audit_head
+
+
+class AuditRepository:
+    """Appends to and reads the audit log inside one unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def append(
+        self, entries: Sequence[tuple[str, str, str, dict[str, Any]]], at: datetime
+    ) -> list[AuditEntry]:
+        """Append ``(action, actor, subject, data)`` entries; return them as chained."""
+        if not entries:
+            return []
+        row = self._session.execute(
+            update(head)
+            .where(head.c.id == AUDIT_HEAD_ID)
+            .values(seq=head.c.seq + len(entries))
+            .returning(head.c.seq, head.c.hash)
+        ).first()
+        if row is None:
+            raise StorageError(
+                "the audit log's head row is missing: run `lienthong db upgrade`",
+                code="storage.schema",
+            )
+        seq = int(row.seq) - len(entries)
+        prev = str(row.hash)
+        made: list[AuditEntry] = []
+        for action, actor, subject, data in entries:
+            seq += 1
+            entry = AuditEntry(seq, at, action, actor, subject, data, prev, "")
+            entry = entry.with_hash(entry_hash(prev, entry))
+            made.append(entry)
+            prev = entry.hash
+        self._session.execute(update(head).where(head.c.id == AUDIT_HEAD_ID).values(hash=prev))
+        self._session.execute(
+            insert(hub_audit),
+            [
+                {
+                    "seq": e.seq,
+                    "at": e.at,
+                    "action": e.action,
+                    "actor": e.actor,
+                    "subject": e.subject,
+                    "data": e.data_json,
+                    "prev_hash": e.prev_hash,
+                    "hash": e.hash,
+                }
+                for e in made
+            ],
+        )
+        return made
+
+    def head(self, *, lock: bool = False) -> tuple[int, str]:
+        """The chain's last number and hash (``lock``: hold the head row until commit)."""
+        if lock:
+            row = self._session.execute(
+                update(head)
+                .where(head.c.id == AUDIT_HEAD_ID)
+                .values(seq=head.c.seq)
+                .returning(head.c.seq, head.c.hash)
+            ).first()
+        else:
+            row = self._session.execute(
+                select(head.c.seq, head.c.hash).where(head.c.id == AUDIT_HEAD_ID)
+            ).first()
+        if row is None:
+            raise StorageError("the audit log's head row is missing", code="storage.schema")
+        return int(row.seq), str(row.hash)
+
+    def entry(self, seq: int) -> AuditEntry | None:
+        row = self._session.execute(select(hub_audit).where(hub_audit.c.seq == seq)).first()
+        return None if row is None else AuditEntry.from_row(row)
+
+    def entries(self, *, batch: int = 1000) -> Iterator[AuditEntry]:
+        """Every entry in number order, read in batches."""
+        last = 0
+        while True:
+            rows = self._session.execute(
+                select(hub_audit)
+                .where(hub_audit.c.seq > last)
+                .order_by(hub_audit.c.seq)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield AuditEntry.from_row(row)
+            last = int(rows[-1].seq)
+
+    def count(self) -> int:
+        from sqlalchemy import func
+
+        return int(self._session.execute(select(func.count()).select_from(hub_audit)).scalar_one())
+
+    def add_checkpoint(
+        self, seq: int, hash_: str, at: datetime, signature: str, certificate: str
+    ) -> None:
+        self._session.execute(
+            insert(hub_audit_checkpoints).values(
+                seq=seq, hash=hash_, at=at, signature=signature, certificate=certificate
+            )
+        )
+
+    def checkpoint_at(self, seq: int) -> Row[Any] | None:
+        return self._session.execute(
+            select(hub_audit_checkpoints).where(hub_audit_checkpoints.c.seq == seq)
+        ).first()
+
+    def last_checkpoint_seq(self) -> int:
+        from sqlalchemy import func
+
+        value = self._session.execute(select(func.max(hub_audit_checkpoints.c.seq))).scalar_one()
+        return int(value or 0)
+
+    def checkpoints(self) -> list[Row[Any]]:
+        return list(
+            self._session.execute(
+                select(hub_audit_checkpoints).order_by(hub_audit_checkpoints.c.seq)
+            ).all()
+        )

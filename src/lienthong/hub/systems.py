@@ -1,0 +1,336 @@
+"""Systems, their secrets and agencies, organisation certificates, admin tokens, and the
+authentication of requests (HMAC for systems, bearer tokens for operators).
+
+Secrets are generated here, shown once (:class:`IssuedSecret`) and stored sealed under the
+hub's master key (:class:`lienthong.hub.secrets.SecretBox`, bound to the system id). A
+rotation keeps the previous secret valid for a grace period.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from cryptography import x509
+
+from lienthong.clock import Clock
+from lienthong.db.uow import UnitOfWork
+from lienthong.errors import AuthError, NotFound, ValidationError
+from lienthong.hub import auth
+from lienthong.hub.audit import AuditLog
+from lienthong.hub.audit_chain import fingerprint
+from lienthong.hub.model import SystemState
+from lienthong.hub.records import AgencyCertificate, IssuedSecret, System
+from lienthong.hub.secrets import SecretBox, new_system_secret
+from lienthong.text import nfc
+
+_SYSTEM_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+MAX_PEM = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    """An authenticated operator."""
+
+    token_id: int
+    name: str
+
+    @property
+    def actor(self) -> str:
+        return f"admin:{self.token_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class RotatedSecret:
+    system_id: str
+    secret: str
+    previous_valid_until: datetime
+
+
+class SystemService:
+    """Operators' use cases on systems, certificates and tokens; request authentication."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        *,
+        clock: Clock,
+        box: Callable[[], SecretBox],
+        audit: AuditLog,
+        auth_window_s: int = auth.DEFAULT_WINDOW_S,
+        rotation_grace_s: int = 86_400,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._box = box
+        self._audit = audit
+        self._window = auth_window_s
+        self._grace = rotation_grace_s
+
+    # -- systems --------------------------------------------------------------------------
+
+    def register(
+        self, system_id: str, name: str, agencies: Sequence[str], *, actor: str = "cli"
+    ) -> IssuedSecret:
+        """Register a system hosting ``agencies``; its secret is returned once."""
+        system_id = _clean_system_id(system_id)
+        clean_name = _clean_name(name)
+        secret = new_system_secret()
+        sealed = self._box().encrypt(secret, context=system_id)
+        now = self._clock.now()
+        with self._uow() as uow:
+            uow.hub.take_write_lock()
+            ids = _resolve(uow, agencies)
+            uow.hub_systems.add(system_id, clean_name, sealed, now)
+            uow.hub_systems.set_agencies(system_id, ids)
+            data = {"name": clean_name, "agencies": list(agencies)}
+            self._audit.append(uow, [("system.add", actor, system_id, data)], now)
+            uow.commit()
+        return IssuedSecret(system_id=system_id, secret=secret)
+
+    def rotate(
+        self, system_id: str, *, grace_s: int | None = None, actor: str = "cli"
+    ) -> RotatedSecret:
+        """Issue a new secret; the current one stays valid for ``grace_s`` seconds."""
+        secret = new_system_secret()
+        sealed = self._box().encrypt(secret, context=system_id)
+        now = self._clock.now()
+        until = now + timedelta(seconds=self._grace if grace_s is None else max(grace_s, 0))
+        with self._uow() as uow:
+            uow.hub.take_write_lock()
+            row = uow.hub_systems.row(system_id)
+            values = {"secret": sealed, "previous_secret": row.secret, "previous_expires_at": until}
+            uow.hub_systems.update(system_id, values, now)
+            entry = {"previous_valid_until": until.isoformat()}
+            self._audit.append(uow, [("system.rotate", actor, system_id, entry)], now)
+            uow.commit()
+        return RotatedSecret(system_id, secret, until)
+
+    def set_agencies(
+        self, system_id: str, agencies: Sequence[str], *, actor: str = "cli"
+    ) -> System:
+        """Replace the agencies a system hosts."""
+        return self._change(
+            system_id, actor, "system.agencies", {"agencies": list(agencies)}, agencies=agencies
+        )
+
+    def set_webhook(self, system_id: str, url: str | None, *, actor: str = "cli") -> System:
+        """Set or (``None``) remove the system's webhook URL."""
+        clean = _clean_url(url)
+        return self._change(
+            system_id, actor, "system.webhook", {"url": clean}, values={"webhook_url": clean}
+        )
+
+    def lock(self, system_id: str, *, actor: str = "cli") -> System:
+        """Lock a system: its requests are refused (``auth.system_locked``)."""
+        values = {"state": SystemState.LOCKED.value}
+        return self._change(system_id, actor, "system.lock", {}, values=values)
+
+    def unlock(self, system_id: str, *, actor: str = "cli") -> System:
+        values = {"state": SystemState.ACTIVE.value}
+        return self._change(system_id, actor, "system.unlock", {}, values=values)
+
+    def _change(
+        self,
+        system_id: str,
+        actor: str,
+        action: str,
+        data: dict[str, object],
+        *,
+        values: Mapping[str, object] | None = None,
+        agencies: Sequence[str] | None = None,
+    ) -> System:
+        now = self._clock.now()
+        with self._uow() as uow:
+            uow.hub.take_write_lock()
+            uow.hub_systems.row(system_id)
+            if agencies is not None:
+                uow.hub_systems.set_agencies(system_id, _resolve(uow, agencies))
+            uow.hub_systems.update(system_id, dict(values or {}), now)
+            self._audit.append(uow, [(action, actor, system_id, data)], now)
+            system = uow.hub_systems.get(system_id)
+            uow.commit()
+        return system
+
+    def get(self, system_id: str) -> System:
+        with self._uow() as uow:
+            return uow.hub_systems.get(system_id)
+
+    def all(self) -> list[System]:
+        """Every system, by id."""
+        with self._uow() as uow:
+            return uow.hub_systems.all()
+
+    # -- certificates ---------------------------------------------------------------------
+
+    def add_certificate(self, agency: str, pem: str, *, actor: str = "cli") -> AgencyCertificate:
+        """Allow an organisation certificate (PEM) to sign packages for ``agency``."""
+        cert = _parse_pem(pem)
+        now = self._clock.now()
+        values = {
+            "fingerprint": fingerprint(cert),
+            "subject": cert.subject.rfc4514_string()[:2000],
+            "not_before": cert.not_valid_before_utc,
+            "not_after": cert.not_valid_after_utc,
+            "pem": pem.strip(),
+            "created_at": now,
+        }
+        with self._uow() as uow:
+            uow.hub.take_write_lock()
+            target = uow.agencies.lookup(agency)
+            if target is None:
+                raise NotFound(f"no agency {agency}", code="not_found.agency", agency=agency)
+            if uow.hub_systems.add_certificate(target.id, values):
+                data = {"agency": target.code, "fingerprint": values["fingerprint"]}
+                self._audit.append(uow, [("certificate.add", actor, target.code, data)], now)
+            uow.commit()
+        return AgencyCertificate(
+            target.code,
+            str(values["fingerprint"]),
+            cert.subject.rfc4514_string(),
+            cert.not_valid_before_utc,
+            cert.not_valid_after_utc,
+        )
+
+    def certificates(self, agency: str) -> list[AgencyCertificate]:
+        with self._uow() as uow:
+            target = uow.agencies.resolve(agency)
+            return uow.hub_systems.certificates(target.id, target.code)
+
+    # -- admin tokens ---------------------------------------------------------------------
+
+    def create_admin_token(self, name: str, *, actor: str = "cli") -> str:
+        """A new operator token (returned once; stored hashed)."""
+        token = auth.new_admin_token()
+        now = self._clock.now()
+        with self._uow() as uow:
+            uow.hub.take_write_lock()
+            token_id = uow.hub_systems.add_token(
+                auth.hash_admin_token(token), _clean_name(name), now
+            )
+            self._audit.append(uow, [("token.create", actor, str(token_id), {"name": name})], now)
+            uow.commit()
+        return token
+
+    # -- authentication -------------------------------------------------------------------
+
+    def authenticate_admin(self, authorization: str | None) -> Admin:
+        """The operator an ``Authorization: Bearer`` header names; ``auth.*`` otherwise."""
+        token = auth.bearer_token(authorization)
+        with self._uow() as uow:
+            row = uow.hub_systems.token(auth.hash_admin_token(token))
+        if row is None:
+            raise AuthError("unknown or revoked admin token", code="auth.token")
+        return Admin(int(row.id), row.name)
+
+    def authenticate_system(
+        self,
+        headers: Mapping[str, str],
+        method: str,
+        path: str,
+        query: str,
+        body_sha256: str | None,
+    ) -> auth.AuthenticatedSystem:
+        """Verify a system's signed request (records its nonce); ``auth.*`` otherwise."""
+        with self._uow() as uow:
+
+            def lookup(system_id: str) -> Sequence[bytes]:
+                return self._secrets(uow, system_id)
+
+            def seen(system_id: str, nonce: str, timestamp: int) -> bool:
+                expires = datetime.fromtimestamp(timestamp + self._window, UTC)
+                return uow.hub_systems.record_nonce(system_id, nonce, expires)
+
+            result = auth.verify_request(
+                headers,
+                method,
+                path,
+                query,
+                body_sha256,
+                lookup_secrets=lookup,
+                nonce_seen=seen,
+                clock=self._clock,
+                window_s=self._window,
+            )
+            uow.commit()
+        return result
+
+    def system_secret(self, system_id: str) -> bytes:
+        """The system's current secret in clear (to sign webhook calls)."""
+        with self._uow() as uow:
+            row = uow.hub_systems.row(system_id)
+        return self._box().decrypt(row.secret, context=system_id)
+
+    def _secrets(self, uow: UnitOfWork, system_id: str) -> list[bytes]:
+        row = uow.hub_systems.find(system_id)
+        if row is None:
+            return []
+        if row.state != SystemState.ACTIVE.value:
+            raise AuthError(f"system {system_id} is locked", code="auth.system_locked")
+        box = self._box()
+        found = [box.decrypt(row.secret, context=system_id)]
+        expires = row.previous_expires_at
+        if row.previous_secret is not None and expires is not None and expires > self._clock.now():
+            found.append(box.decrypt(row.previous_secret, context=system_id))
+        return found
+
+    def purge_nonces(self) -> int:
+        """Forget nonces whose window has passed."""
+        with self._uow() as uow:
+            count = uow.hub_systems.purge_nonces(self._clock.now())
+            uow.commit()
+        return count
+
+
+def _resolve(uow: UnitOfWork, agencies: Sequence[str]) -> list[int]:
+    found = uow.hub.resolve_agencies(agencies)
+    ids: list[int] = []
+    for code in agencies:
+        agency = found.get(code.strip().upper())
+        if agency is None:
+            raise NotFound(f"no agency {code}", code="not_found.agency", agency=code)
+        ids.append(agency.agency_id)
+    return ids
+
+
+def _clean_system_id(value: str) -> str:
+    value = value.strip()
+    if not _SYSTEM_ID.fullmatch(value):
+        raise ValidationError(
+            "a system id is 1–128 characters of A-Z, a-z, 0-9 and . _ : -",
+            code="validation.system_id",
+            field="system_id",
+        )
+    return value
+
+
+def _clean_name(value: str) -> str:
+    text = " ".join(nfc(value).split())
+    if not text or len(text) > 500:
+        raise ValidationError("a name of 1–500 characters is needed", code="validation.name")
+    return text
+
+
+def _clean_url(url: str | None) -> str | None:
+    if url is None or not url.strip():
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or len(url) > 2000:
+        raise ValidationError(
+            "a webhook URL is an absolute http(s) URL", code="validation.webhook_url"
+        )
+    return url.strip()
+
+
+def _parse_pem(pem: str) -> x509.Certificate:
+    if len(pem) > MAX_PEM:
+        raise ValidationError("the certificate is too large", code="validation.certificate")
+    try:
+        return x509.load_pem_x509_certificate(pem.strip().encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise ValidationError(
+            "not a PEM X.509 certificate", code="validation.certificate"
+        ) from None

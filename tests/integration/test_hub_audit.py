@@ -1,0 +1,179 @@
+"""The audit log: appended with each action, hash-chained, checkpoints signed; tampering
+with the table directly is detected and located."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from hubkit import G12, G22, H41, HubWorld, build_world
+from lienthong.db.tables import hub_audit, hub_audit_checkpoints
+from lienthong.db.uow import UnitOfWork
+from lienthong.hub.audit_chain import checkpoint_signature_ok
+from lienthong.hub.model import AckState, HubConfig
+
+
+@pytest.fixture
+def world(make_uow: Callable[[], UnitOfWork], tmp_path: Path) -> HubWorld:
+    world = build_world(make_uow, tmp_path / "blobs", config=HubConfig(checkpoint_every=4))
+    sent = world.send("sys-vpcp", world.document(G22, [H41, G12]))
+    world.hub.delivery.receive("sys-nghean")
+    world.hub.delivery.ack("sys-nghean", sent.deliveries[0].delivery_id, AckState.DONE)
+    world.send("sys-nghean", world.status(H41, sent.document_id, "03"))
+    world.send("sys-vpcp", world.document(G22, [H41]))
+    return world
+
+
+def _actions(world: HubWorld) -> list[tuple[int, str, str]]:
+    with world.uow() as uow:
+        rows = uow.session.execute(
+            select(hub_audit.c.seq, hub_audit.c.action, hub_audit.c.actor).order_by(hub_audit.c.seq)
+        ).all()
+    return [(int(r.seq), r.action, r.actor) for r in rows]
+
+
+def test_every_action_is_appended_in_order(world: HubWorld) -> None:
+    assert _actions(world) == [
+        (1, "system.add", "cli"),
+        (2, "system.add", "cli"),
+        (3, "system.add", "cli"),
+        (4, "intake", "sys-vpcp"),
+        (5, "claim", "sys-nghean"),
+        (6, "ack", "sys-nghean"),
+        (7, "intake", "sys-nghean"),
+        (8, "intake", "sys-vpcp"),
+    ]
+
+
+def test_an_untouched_log_verifies(world: HubWorld) -> None:
+    report = world.hub.audit.verify()
+
+    assert report.ok
+    assert report.entries == 8
+    assert report.checkpoints == 2  # entries 4 and 8
+    assert report.checkpoints_valid == 2
+
+
+def test_checkpoints_are_signed_by_the_hub(world: HubWorld) -> None:
+    with world.uow() as uow:
+        rows = uow.session.execute(select(hub_audit_checkpoints)).all()
+    certificate = world.pki.system.certificate
+
+    assert [int(r.seq) for r in rows] == [4, 8]
+    for row in rows:
+        assert checkpoint_signature_ok(certificate, int(row.seq), row.hash, row.at, row.signature)
+        assert not checkpoint_signature_ok(
+            certificate, int(row.seq) + 1, row.hash, row.at, row.signature
+        )
+
+
+def test_a_checkpoint_on_demand(world: HubWorld) -> None:
+    world.hub.delivery.receive("sys-other")
+    info = world.hub.audit.checkpoint()
+    again = world.hub.audit.checkpoint()
+
+    assert (info.seq, info.created) == (9, True)
+    assert (again.seq, again.created) == (9, False)
+    assert world.hub.audit.verify().checkpoints == 3
+
+
+def _tamper(world: HubWorld, statement: object) -> None:
+    with world.uow() as uow:
+        uow.session.execute(statement)  # type: ignore[call-overload]
+        uow.commit()
+
+
+def test_an_altered_entry_is_named(world: HubWorld) -> None:
+    _tamper(world, update(hub_audit).where(hub_audit.c.seq == 6).values(actor="sys-other"))
+
+    report = world.hub.audit.verify()
+
+    assert not report.ok
+    assert report.first_problem is not None
+    assert (report.first_problem.seq, report.first_problem.kind) == (6, "altered")
+
+
+def test_an_altered_entry_with_a_recomputed_hash_is_caught_by_the_next_link(
+    world: HubWorld,
+) -> None:
+    from lienthong.hub.audit_chain import AuditEntry, entry_hash
+
+    with world.uow() as uow:
+        row = uow.session.execute(select(hub_audit).where(hub_audit.c.seq == 5)).one()
+    forged = AuditEntry.from_row(row)
+    forged = AuditEntry(
+        forged.seq,
+        forged.at,
+        forged.action,
+        "sys-other",
+        forged.subject,
+        forged.data,
+        forged.prev_hash,
+        "",
+    )
+    _tamper(
+        world,
+        update(hub_audit)
+        .where(hub_audit.c.seq == 5)
+        .values(actor="sys-other", hash=entry_hash(forged.prev_hash, forged)),
+    )
+
+    report = world.hub.audit.verify()
+
+    assert report.first_problem is not None
+    assert (report.first_problem.seq, report.first_problem.kind) == (5, "altered")
+
+
+def test_a_removed_entry_is_named(world: HubWorld) -> None:
+    _tamper(world, delete(hub_audit).where(hub_audit.c.seq == 5))
+
+    report = world.hub.audit.verify()
+
+    assert report.first_problem is not None
+    assert (report.first_problem.seq, report.first_problem.kind) == (5, "removed")
+
+
+def test_removing_the_last_entries_is_seen(world: HubWorld) -> None:
+    _tamper(world, delete(hub_audit).where(hub_audit.c.seq >= 7))
+
+    report = world.hub.audit.verify()
+
+    assert report.first_problem is not None
+    assert (report.first_problem.seq, report.first_problem.kind) == (7, "removed")
+
+
+def test_reordered_entries_are_named(world: HubWorld) -> None:
+    _tamper(world, update(hub_audit).where(hub_audit.c.seq == 5).values(seq=-5))
+    _tamper(world, update(hub_audit).where(hub_audit.c.seq == 6).values(seq=5))
+    _tamper(world, update(hub_audit).where(hub_audit.c.seq == -5).values(seq=6))
+
+    report = world.hub.audit.verify()
+
+    assert report.first_problem is not None
+    assert (report.first_problem.seq, report.first_problem.kind) == (5, "reordered")
+
+
+def test_a_forged_checkpoint_is_named(world: HubWorld) -> None:
+    _tamper(
+        world,
+        update(hub_audit_checkpoints).where(hub_audit_checkpoints.c.seq == 4).values(hash="0" * 64),
+    )
+
+    report = world.hub.audit.verify()
+
+    assert [(p.seq, p.kind) for p in report.problems] == [(4, "checkpoint")]
+
+
+def test_the_api_edge_reports_the_same(world: HubWorld) -> None:
+    from lienthong.hub.views import audit_report
+
+    _tamper(world, delete(hub_audit).where(hub_audit.c.seq == 2))
+
+    body = audit_report(world.hub.audit.verify())
+
+    assert body.ok is False
+    assert body.problems[0].seq == 2
+    assert body.problems[0].kind == "removed"

@@ -1,0 +1,99 @@
+"""Long-poll: ``inbox/receive?wait=`` answers as soon as a delivery appears, whichever
+node took it in. The hubs here re-check the database only every 120 s, so an answer
+within the test's bound can only come from a wake-up."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from hubkit import G22, H41, MASTER_KEY, HubWorld, build_world, serve
+from lienthong.db.uow import uow_factory
+from lienthong.hub import schemas as s
+from lienthong.hub.app import create_hub_app
+from lienthong.hub.client import HubClient
+from lienthong.hub.model import HubConfig
+from lienthong.hub.secrets import SecretBox
+
+SLOW_POLL = HubConfig(checkpoint_every=0, poll_interval_s=120.0)
+
+
+def _until(condition: object, what: str) -> None:
+    for _ in range(1000):
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def _long_poll(url: str, world: HubWorld, found: list[s.DeliveryItem]) -> threading.Thread:
+    def run() -> None:
+        client = HubClient(url, "sys-nghean", world.secrets["sys-nghean"], clock=world.clock)
+        with client:
+            found.extend(client.receive(wait=60))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_long_poll_wakes_when_a_delivery_is_taken_in(
+    fresh_engine: Engine, tmp_path: Path
+) -> None:
+    world = build_world(uow_factory(fresh_engine), tmp_path / "blobs", config=SLOW_POLL)
+    data = world.document(G22, [H41])
+    found: list[s.DeliveryItem] = []
+    with serve(create_hub_app(world.hub, background=False)) as url:
+        thread = _long_poll(url, world, found)
+        _until(lambda: world.hub.notifier.waiters == 1, "the long-poll to wait")
+        sent = world.send("sys-vpcp", data)
+        thread.join(timeout=30)
+        alive = thread.is_alive()
+
+    assert not alive
+    assert [d.delivery_id for d in found] == [sent.deliveries[0].delivery_id]
+    assert found[0].state == "leased"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_kind", ["postgresql"])
+def test_a_long_poll_wakes_for_a_delivery_another_node_took_in(
+    db_kind: str, fresh_engine: Engine, tmp_path: Path
+) -> None:
+    node_a = build_world(uow_factory(fresh_engine), tmp_path / "a", config=SLOW_POLL)
+    node_b = HubWorld(
+        hub=type(node_a.hub)(
+            node_a.uow,
+            blobs=node_a.blobs,
+            clock=node_a.clock,
+            directory=node_a.hub.directory,
+            trust=lambda: node_a.pki.trust_store,
+            identity=lambda: node_a.pki.system,
+            box=lambda: SecretBox(MASTER_KEY),
+            config=SLOW_POLL,
+        ),
+        pki=node_a.pki,
+        clock=node_a.clock,
+        blobs=node_a.blobs,
+        uow=node_a.uow,
+        secrets=node_a.secrets,
+    )
+    data = node_b.document(G22, [H41])
+    found: list[s.DeliveryItem] = []
+    app = create_hub_app(node_a.hub, engine=fresh_engine, push_worker=None)
+    with serve(app) as url:
+        _until(lambda: app.state.listener is not None, "the listener to start")
+        _until(app.state.listener.listening.is_set, "the listener to LISTEN")
+        thread = _long_poll(url, node_a, found)
+        _until(lambda: node_a.hub.notifier.waiters >= 1, "the long-poll to wait")
+        sent = node_b.send("sys-vpcp", data)
+        thread.join(timeout=30)
+        alive = thread.is_alive()
+
+    assert node_b.hub.notifier is not node_a.hub.notifier
+    assert not alive
+    assert [d.delivery_id for d in found] == [sent.deliveries[0].delivery_id]
