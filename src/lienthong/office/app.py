@@ -1,0 +1,40 @@
+"""The office's ASGI application: ``create_office_app(container)``.
+
+The REST API (:mod:`.api`) under ``/office/api/v1`` with its OpenAPI description at
+``/office/api/v1/openapi.json`` and the interactive docs at ``/office/api/v1/docs``;
+``/office/healthz`` answers without a credential. The web UI will mount beside it.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from lienthong import __version__
+from lienthong.bootstrap import Container
+from lienthong.office.api import PREFIX, install_problems, mount_office
+from lienthong.office.services import OfficeServices
+
+
+def create_office_app(container: Container) -> FastAPI:
+    """The office app of a container."""
+    return office_app(container.office)
+
+
+def office_app(services: OfficeServices) -> FastAPI:
+    """The office app over its services (what :func:`create_office_app` builds)."""
+    app = FastAPI(
+        title="lienthong office",
+        version=__version__,
+        description="Registers, numbering, outgoing and incoming workflows of an agency.",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+    )
+    install_problems(app)
+    mount_office(app, services)
+
+    @app.get("/office/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
