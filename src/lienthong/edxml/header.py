@@ -1,12 +1,13 @@
 """Reading the headers of edXML packages from the parsed tree into the model.
 
 Any child order is accepted, optional parts may be missing or empty, odd ``OrganId``
-values are kept as text (the validator judges them).
+values are kept as text (the validator judges them). Each element is visited through a
+:class:`~lienthong.edxml.fields.Node` (its children indexed in one pass).
 """
 
 from __future__ import annotations
 
-from lienthong.edxml.fields import Element, Fields, local_name
+from lienthong.edxml.fields import Fields, Node, local_name
 from lienthong.edxml.model import (
     Business,
     BusinessDocType,
@@ -26,8 +27,8 @@ from lienthong.edxml.model import (
     StatusPackage,
     TraceHeader,
 )
+from lienthong.edxml.tree import E
 from lienthong.edxml.values import clean
-from lienthong.edxml.xmlstream import element_line
 from lienthong.errors import PackageError
 
 _SINGLE_DOCUMENT = (
@@ -57,7 +58,7 @@ _OTHER_INFO_KNOWN = frozenset(
 )
 
 
-def organization(f: Fields, el: Element) -> Organization:
+def organization(f: Fields, el: Node) -> Organization:
     return Organization(
         organ_id=f.text(el, "OrganId"),
         organ_name=f.text(el, "OrganName"),
@@ -70,38 +71,38 @@ def organization(f: Fields, el: Element) -> Organization:
     )
 
 
-def _code(f: Fields, el: Element | None) -> Code:
+def _code(f: Fields, el: Node | None) -> Code:
     if el is None:
         return Code("")
-    if el.find("CodeNumber") is not None or el.find("CodeNotation") is not None:
+    if el.get("CodeNumber") is not None or el.get("CodeNotation") is not None:
         return Code(f.text(el, "CodeNumber"), f.text(el, "CodeNotation"))
-    raw = clean(el.text)
+    raw = clean(el.el.text)
     if raw:
-        f.warn("value.code_text", f"Code given as text {raw!r}; split at the first '/'", el)
+        f.warn("value.code_text", f"Code given as text {raw!r}; split at the first '/'", el.el)
     number, _, notation = raw.partition("/")
     return Code(number.strip(), notation.strip())
 
 
-def _code_text(f: Fields, el: Element | None) -> str:
+def _code_text(f: Fields, el: Node | None) -> str:
     """``ResponseFor/Code``: text in practice, number/notation children accepted too."""
     if el is None:
         return ""
-    if el.find("CodeNumber") is not None or el.find("CodeNotation") is not None:
+    if el.get("CodeNumber") is not None or el.get("CodeNotation") is not None:
         number, notation = f.text(el, "CodeNumber"), f.text(el, "CodeNotation")
         return f"{number}/{notation}" if notation else number
-    return clean(el.text)
+    return clean(el.el.text)
 
 
-def response_for(f: Fields, el: Element) -> ResponseFor:
+def response_for(f: Fields, el: Node) -> ResponseFor:
     return ResponseFor(
         organ_id=f.text(el, "OrganId"),
-        code=_code_text(f, el.find("Code")),
+        code=_code_text(f, el.node("Code")),
         promulgation_date=f.date(el, "PromulgationDate"),
         document_id=f.text(el, "DocumentId"),
     )
 
 
-def staff_info(f: Fields, el: Element | None) -> StaffInfo | None:
+def staff_info(f: Fields, el: Node | None) -> StaffInfo | None:
     if el is None:
         return None
     info = StaffInfo(
@@ -113,13 +114,16 @@ def staff_info(f: Fields, el: Element | None) -> StaffInfo | None:
     return info if info != StaffInfo() else None
 
 
-def _other_info(f: Fields, el: Element | None) -> OtherInfo:
+def _other_info(f: Fields, el: Node | None) -> OtherInfo:
     if el is None:
         return OtherInfo()
     extra: dict[str, str] = {}
-    for child in el:
-        name = child.tag
-        if not isinstance(name, str) or name.startswith("{") or name in _OTHER_INFO_KNOWN:
+    for child in el.el:
+        tag = child.tag
+        if not isinstance(tag, str) or not tag.startswith(E):
+            continue
+        name = tag[len(E) :]
+        if name in _OTHER_INFO_KNOWN:
             continue
         if len(child) == 0 and (value := clean(child.text)) and name not in extra:
             extra[name] = value
@@ -129,22 +133,22 @@ def _other_info(f: Fields, el: Element | None) -> OtherInfo:
         typer_notation=f.text(el, "TyperNotation"),
         promulgation_amount=f.optional_int(el, "PromulgationAmount"),
         page_amount=f.optional_int(el, "PageAmount"),
-        appendixes=f.texts(el, "Appendixes/Appendix"),
+        appendixes=f.texts(el, "Appendixes", "Appendix"),
         extra=extra,
     )
 
 
-def message_header(f: Fields, mh: Element) -> MessageHeader:
+def message_header(f: Fields, mh: Node) -> MessageHeader:
     """§1.1–§1.14 of a document package."""
     f.check_single(mh, _SINGLE_DOCUMENT)
-    promulgation = mh.find("PromulgationInfo")
-    doc_type = mh.find("DocumentType")
-    signer = mh.find("SignerInfo")
-    responses = [response_for(f, el) for el in mh.iterfind("ResponseFor")]
+    promulgation = mh.node("PromulgationInfo")
+    doc_type = mh.node("DocumentType")
+    signer = mh.node("SignerInfo")
+    responses = [response_for(f, Node(el)) for el in mh.all("ResponseFor")]
     return MessageHeader(
         from_=organization(f, f.require(mh, "From")),
-        to=[organization(f, el) for el in mh.iterfind("To")],
-        code=_code(f, mh.find("Code")),
+        to=[organization(f, Node(el)) for el in mh.all("To")],
+        code=_code(f, mh.node("Code")),
         promulgation_info=PromulgationInfo(
             place=f.text(promulgation, "Place"),
             promulgation_date=f.date(promulgation, "PromulgationDate"),
@@ -168,8 +172,8 @@ def message_header(f: Fields, mh: Element) -> MessageHeader:
         if signer is not None
         else SignerInfo(),
         due_date=f.date(mh, "DueDate"),
-        to_places=f.texts(mh, "ToPlaces/Place"),
-        other_info=_other_info(f, mh.find("OtherInfo")),
+        to_places=f.texts(mh, "ToPlaces", "Place"),
+        other_info=_other_info(f, mh.node("OtherInfo")),
         # An all-empty ResponseFor (some systems always send one) means "none".
         response_for=[r for r in responses if r != ResponseFor("")],
         steering_type=f.integer(mh, "SteeringType", 0),
@@ -177,27 +181,28 @@ def message_header(f: Fields, mh: Element) -> MessageHeader:
     )
 
 
-def trace_headers(f: Fields, trace_list: Element | None) -> list[TraceHeader]:
+def trace_headers(f: Fields, trace_list: Node | None) -> list[TraceHeader]:
     result: list[TraceHeader] = []
     if trace_list is None:
         return result
-    for el in trace_list.iterfind("TraceHeader"):
-        stamp = f.timestamp(el, "Timestamp")
+    for el in trace_list.all("TraceHeader"):
+        node = Node(el)
+        stamp = f.timestamp(node, "Timestamp")
         if stamp is None:
             f.warn("trace.dropped", "TraceHeader without a readable Timestamp dropped", el)
             continue
-        result.append(TraceHeader(organ_id=f.text(el, "OrganId"), timestamp=stamp))
+        result.append(TraceHeader(organ_id=f.text(node, "OrganId"), timestamp=stamp))
     return result
 
 
-def _doc_type(f: Fields, el: Element) -> BusinessDocType:
+def _doc_type(f: Fields, el: Node) -> BusinessDocType:
     raw = f.optional_int(el, "BussinessDocType")
     if raw is None:
         return BusinessDocType.NEW
     try:
         return BusinessDocType(raw)
     except ValueError:
-        line = element_line(el.find("BussinessDocType"))
+        line = f.line(el.get("BussinessDocType"))
         raise PackageError(
             f"unknown BussinessDocType {raw} (line {line}); known: 0 new, 1 revoke, "
             "2 update, 3 replace",
@@ -206,11 +211,11 @@ def _doc_type(f: Fields, el: Element) -> BusinessDocType:
         ) from None
 
 
-def business(f: Fields, el: Element | None) -> Business | None:
+def business(f: Fields, el: Node | None) -> Business | None:
     """``TraceHeaderList/Bussiness`` (spelled so in the standard)."""
     if el is None:
         return None
-    info_el = el.find("BussinessDocumentInfo")
+    info_el = el.node("BussinessDocumentInfo")
     info = None
     if info_el is not None:
         info = BusinessDocumentInfo(
@@ -220,7 +225,7 @@ def business(f: Fields, el: Element | None) -> Business | None:
                 Receiver(
                     organ_id=f.text(r, "OrganId"), receiver_type=f.integer(r, "ReceiverType", 0)
                 )
-                for r in info_el.iterfind("ReceiverList/Receiver")
+                for r in map(Node, info_el.grandchildren("ReceiverList", "Receiver"))
             ],
         )
     return Business(
@@ -228,26 +233,26 @@ def business(f: Fields, el: Element | None) -> Business | None:
         business_doc_reason=f.text(el, "BussinessDocReason"),
         business_document_info=info,
         document_id=f.text(el, "DocumentId"),
-        staff_info=staff_info(f, el.find("StaffInfo")),
+        staff_info=staff_info(f, el.node("StaffInfo")),
         paper=f.flag(el, "Paper"),
         replacement_infos=[
             ReplacementInfo(
                 document_id=f.text(r, "DocumentId"),
-                organ_ids=f.texts(r, "OrganIdList/OrganId"),
+                organ_ids=f.texts(r, "OrganIdList", "OrganId"),
             )
-            for r in el.iterfind("ReplacementInfoList/ReplacementInfo")
+            for r in map(Node, el.grandchildren("ReplacementInfoList", "ReplacementInfo"))
         ],
     )
 
 
-def status_code(f: Fields, mh: Element) -> StatusCode:
+def status_code(f: Fields, mh: Node) -> StatusCode:
     el = f.require(mh, "StatusCode")
-    raw = clean(el.text)
+    raw = clean(el.el.text)
     value = raw.zfill(2) if raw.isdigit() and len(raw) <= 2 else raw
     try:
         return StatusCode(value)
     except ValueError:
-        line = element_line(el)
+        line = f.line(el.el)
         known = ", ".join(code.value for code in StatusCode)
         raise PackageError(
             f"unknown StatusCode {raw!r} (line {line}); known codes: {known}",
@@ -257,17 +262,17 @@ def status_code(f: Fields, mh: Element) -> StatusCode:
         ) from None
 
 
-def status_package(f: Fields, mh: Element) -> StatusPackage:
+def status_package(f: Fields, mh: Node) -> StatusPackage:
     """The status package a status ``MessageHeader`` describes (signature and warnings aside)."""
     f.check_single(mh, _SINGLE_STATUS)
-    extra = sorted({local_name(c) for c in mh} - set(_SINGLE_STATUS))
+    extra = sorted({local_name(c) for c in mh.el} - set(_SINGLE_STATUS))
     if extra:
-        f.warn("status.extra_elements", f"status header has {', '.join(extra)}; ignored", mh)
+        f.warn("status.extra_elements", f"status header has {', '.join(extra)}; ignored", mh.el)
     return StatusPackage(
         from_=organization(f, f.require(mh, "From")),
         response_for=response_for(f, f.require(mh, "ResponseFor")),
         status_code=status_code(f, mh),
         description=f.text(mh, "Description"),
         timestamp=f.timestamp(mh, "Timestamp"),
-        staff_info=staff_info(f, mh.find("StaffInfo")),
+        staff_info=staff_info(f, mh.node("StaffInfo")),
     )

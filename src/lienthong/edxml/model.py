@@ -209,6 +209,11 @@ class Business:
     replacement_infos: list[ReplacementInfo] = field(default_factory=list)
 
 
+#: What a lazily read attachment's loader returns: size, SHA-256 and an opener of the
+#: decoded (and unzipped) payload.
+LoadedContent = tuple[int, str, Callable[[], BinaryIO]]
+
+
 @dataclass(slots=True)
 class Attachment:
     """One attachment: manifest entry plus its content.
@@ -217,19 +222,42 @@ class Attachment:
     The decoded payload is reached through ``open()``; small payloads are held in
     memory, large ones are spooled to a temporary file by the reader. ``size`` is the
     size of the payload after base64 decoding and unzipping.
+
+    A *lazy* read (``read_package(..., attachments="lazy")``) does not decode the payload:
+    ``size`` is ``None`` and ``sha256`` empty until the first :meth:`load` (which
+    ``open()``, ``read_bytes()`` and ``iter_chunks()`` call), which decodes, unzips and
+    hashes it and may raise the reader's ``PackageError`` / ``LimitExceeded``.
     """
 
     content_id: str
     attachment_name: str
     content_type: str = "application/octet-stream"
     description: str = ""
-    size: int = 0
+    #: ``None`` only for a lazily read attachment not loaded yet.
+    size: int | None = 0
     sha256: str = ""
     #: True when the wire content was a zip that the reader unwrapped (or the writer will wrap).
     zipped: bool = False
     opener: Callable[[], BinaryIO] | None = field(default=None, repr=False, compare=False)
+    #: Set by a lazy read until the payload is decoded; see :meth:`load`.
+    loader: Callable[[], LoadedContent] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def loaded(self) -> bool:
+        """False while a lazily read attachment's payload is not decoded yet."""
+        return self.loader is None
+
+    def load(self) -> Attachment:
+        """Decode a lazily read payload now (filling ``size`` and ``sha256``); else no-op."""
+        loader = self.loader
+        if loader is not None:
+            self.size, self.sha256, self.opener = loader()
+            self.loader = None
+        return self
 
     def open(self) -> BinaryIO:
+        if self.loader is not None:
+            self.load()
         if self.opener is None:
             raise ValueError(f"attachment {self.content_id} has no content")
         return self.opener()

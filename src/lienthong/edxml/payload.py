@@ -44,8 +44,8 @@ ZIP_BASED_SUFFIXES = (
     ".kmz",
 )
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_WHITESPACE = b" \t\r\n\x0b\x0c"
-_WHITESPACE_BYTES = tuple(bytes([c]) for c in _WHITESPACE)
+WHITESPACE = b" \t\r\n\x0b\x0c"
+WHITESPACE_BYTES = tuple(bytes([c]) for c in WHITESPACE)
 #: Fixed member timestamp, so that writing the same package twice gives the same bytes.
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -101,8 +101,8 @@ class Base64Decoder:
         self._pending_len = 0
         try:
             raw = text.encode("ascii")
-            if any(ws in raw for ws in _WHITESPACE_BYTES):  # scanning is cheaper than copying
-                raw = raw.translate(None, _WHITESPACE)
+            if any(ws in raw for ws in WHITESPACE_BYTES):  # scanning is cheaper than copying
+                raw = raw.translate(None, WHITESPACE)
             if self._carry:
                 raw = self._carry + raw
         except UnicodeEncodeError:
@@ -141,6 +141,14 @@ class Base64Decoder:
 
 
 @dataclass(slots=True)
+class Decoded:
+    """One decoded ``ContentTransferEncoded``: the wire bytes and what is known of them."""
+
+    decoder: Base64Decoder
+    sha256: str | None = None
+
+
+@dataclass(slots=True)
 class FinalPayload:
     """The payload of one attachment after unzipping."""
 
@@ -163,6 +171,26 @@ def _hash_spool(spool: Spool) -> str:
 def _head(spool: Spool) -> bytes:
     with spool.open() as fh:
         return fh.read(4)
+
+
+def not_zip_warning(label: str, content_type: str) -> tuple[str, str]:
+    return (
+        "attachment.not_zip",
+        f"attachment {label} is declared {content_type} but is not a zip; kept as it is",
+    )
+
+
+def zip_members_warning(label: str) -> tuple[str, str]:
+    return (
+        "attachment.zip_members",
+        f"attachment {label} is a zip of several files (or none); kept as a zip",
+    )
+
+
+def unwraps_untyped(content_type: str, name: str) -> bool:
+    """Whether an untyped payload that starts like a zip is tried as the SDK's zip."""
+    generic = content_type.strip().lower() in {"", "application/octet-stream"}
+    return generic and not name.lower().endswith(ZIP_BASED_SUFFIXES)
 
 
 def _raw(
@@ -195,21 +223,12 @@ def finish_payload(
     head = _head(wire)
     if is_zip_type(content_type):
         if head not in ZIP_MAGIC:
-            warning = (
-                "attachment.not_zip",
-                f"attachment {label} is declared {content_type} but is not a zip; kept as it is",
-            )
-            return _raw(wire, wire_sha256, warning)
+            return _raw(wire, wire_sha256, not_zip_warning(label, content_type))
         final = _unzip(wire, limit=limit, factory=factory, label=label, line=line)
         if final is None:
-            warning = (
-                "attachment.zip_members",
-                f"attachment {label} is a zip of several files (or none); kept as a zip",
-            )
-            return _raw(wire, wire_sha256, warning)
+            return _raw(wire, wire_sha256, zip_members_warning(label))
         return final
-    generic = content_type.strip().lower() in {"", "application/octet-stream"}
-    if generic and head in ZIP_MAGIC and not name.lower().endswith(ZIP_BASED_SUFFIXES):
+    if head in ZIP_MAGIC and unwraps_untyped(content_type, name):
         try:
             final = _unzip(wire, limit=limit, factory=factory, label=label, line=line)
         except PackageError:
@@ -311,7 +330,7 @@ def _zip_into(sink: Base64Sink, src: BinaryIO, attachment: Attachment) -> None:
     info = zipfile.ZipInfo(zip_member_name(attachment.attachment_name), ZIP_DATE_TIME)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
-    big = attachment.size >= zipfile.ZIP64_LIMIT - CHUNK
+    big = (attachment.size or 0) >= zipfile.ZIP64_LIMIT - CHUNK
     with (
         zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive,
         archive.open(info, "w", force_zip64=big) as dst,

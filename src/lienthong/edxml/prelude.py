@@ -37,12 +37,24 @@ def xml_error(message: str, *, code: str, line: int | None) -> PackageError:
 
 @dataclass(slots=True)
 class Prelude:
+    #: The head given, repaired: BOM and junk dropped, declarations added to the root tag.
     data: bytes
     #: Lines removed with leading junk (added to the parser's line numbers).
     line_offset: int
     warnings: list[ReadWarning]
     #: Newlines before the root start tag, and inside it (the parser reports neither).
     root_newlines: tuple[int, int] = (0, 0)
+    #: Bytes dropped from the start of the input (a UTF-8 BOM, junk): ``data`` without
+    #: its additions is ``input[skip:]``.
+    skip: int = 0
+    #: Where the root start tag is in ``input[skip:]``; -1 if not found preceded only by
+    #: the declaration, comments and PIs (found: the package has no DOCTYPE, since one
+    #: after the root is not well-formed).
+    root_at: int = -1
+    #: Declarations added for undeclared prefixes (empty: none), and where in
+    #: ``input[skip:]`` they were put (at the end of the root tag's name).
+    added: bytes = b""
+    insert_at: int = 0
 
 
 def _skip_prolog(head: bytes, pos: int) -> int:
@@ -67,6 +79,7 @@ def read_prelude(head: bytes) -> Prelude:
     if head.startswith(_OTHER_BOMS):
         return Prelude(head, 0, warnings)  # UTF-16/32: left to the parser as it is
     body = head.removeprefix(_UTF8_BOM)
+    skip = len(head) - len(body)
     start = body.find(b"<")
     if start < 0:
         if not body.strip():
@@ -86,15 +99,16 @@ def read_prelude(head: bytes) -> Prelude:
         )
         body = body[start:]
         offset = junk.count(b"\n")
+        skip += start
     root_at = _skip_prolog(body, 0)
     if root_at < 0 or body.startswith(b"<!", root_at):
         if body.startswith(b"<!DOCTYPE", root_at):
             line = offset + body.count(b"\n", 0, root_at) + 1
             raise xml_error("DOCTYPE is not allowed in a package", code="package.dtd", line=line)
-        return Prelude(body, offset, warnings)
+        return Prelude(body, offset, warnings, skip=skip)
     match = _ROOT_TAG.match(body, root_at)
     if match is None:
-        return Prelude(body, offset, warnings, (body.count(b"\n", 0, root_at), 0))
+        return Prelude(body, offset, warnings, (body.count(b"\n", 0, root_at), 0), skip=skip)
     newlines = (body.count(b"\n", 0, root_at), body.count(b"\n", root_at, match.end()))
     attrs = match.group("attrs")
     extra = b""
@@ -103,4 +117,13 @@ def read_prelude(head: bytes) -> Prelude:
     if not re.search(rb"\sxmlns:xlink\s*=", attrs):
         extra += b' xmlns:xlink="' + UNDECLARED_XLINK.encode() + b'"'
     at = match.end("name")
-    return Prelude(body[:at] + extra + body[at:], offset, warnings, newlines)
+    return Prelude(
+        body[:at] + extra + body[at:],
+        offset,
+        warnings,
+        newlines,
+        skip=skip,
+        root_at=root_at,
+        added=extra,
+        insert_at=at,
+    )

@@ -1,8 +1,16 @@
 """Reading edXML packages: lenient in what is accepted, hardened against hostile input.
 
-``read_package`` streams the input through :mod:`lienthong.edxml.xmlstream` (attachments
-are decoded to spools, never held whole as text), then maps the small envelope tree to the
-model. Repairs of damaged-but-unambiguous input are recorded as ``ReadWarning``\\ s on the
+``read_package`` parses a package that fits ``EdxmlLimits.fast_parse_max_bytes`` in one
+hardened lxml call (:mod:`lienthong.edxml.fastparse`) and streams any other through
+:mod:`lienthong.edxml.xmlstream` (attachments decoded to spools, never held whole as text);
+whatever the fast path cannot read exactly (and every error) goes the streaming way, so
+both give the same packages and the same errors. The tree is then mapped to the model
+(:mod:`lienthong.edxml.header`, :mod:`lienthong.edxml.manifest`).
+
+Attachments are decoded, unzipped and hashed during the read (``attachments="eager"``),
+or only when first opened (``"lazy"``: see :mod:`lienthong.edxml.lazytext`).
+
+Repairs of damaged-but-unambiguous input are recorded as ``ReadWarning``\\ s on the
 package; anything else raises :class:`~lienthong.errors.PackageError` (or
 :class:`~lienthong.errors.LimitExceeded`) with a stable code and the line. Nothing else
 escapes: unexpected failures become ``package.internal``. See docs/formats.md.
@@ -11,39 +19,30 @@ escapes: unexpected failures become ``package.internal``. See docs/formats.md.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from lienthong.edxml import header
-from lienthong.edxml.fields import Element, Fields, local_name
-from lienthong.edxml.model import (
-    DSIG_NS,
-    Attachment,
-    DocumentPackage,
-    SignatureInfo,
-    StatusPackage,
-)
-from lienthong.edxml.payload import finish_payload
+from lienthong.edxml.fastparse import parse_fast
+from lienthong.edxml.fields import Element, Fields, Node, local_name
+from lienthong.edxml.manifest import AttachmentContext, read_attachments
+from lienthong.edxml.model import DSIG_NS, DocumentPackage, SignatureInfo, StatusPackage
 from lienthong.edxml.spool import SpoolFactory
-from lienthong.edxml.values import clean
-from lienthong.edxml.xmlstream import (
-    CTE,
-    FEED_CHUNK,
-    PAYLOAD_ATTR,
-    ParsedXml,
-    element_line,
-    parse_stream,
-)
+from lienthong.edxml.tree import E, FastPathUnfit, ParsedXml
+from lienthong.edxml.xmlstream import FEED_CHUNK, parse_stream
 from lienthong.errors import LienthongError, LimitExceeded, PackageError
 from lienthong.settings import EdxmlLimits
 
-__all__ = ["read_package"]
+__all__ = ["AttachmentMode", "read_package"]
 
-_SIGNATURE_TAGS = ("Signature", f"{{{DSIG_NS}}}Signature")
+AttachmentMode = Literal["eager", "lazy"]
+_SIGNATURE_TAGS = (E + "Signature", f"{{{DSIG_NS}}}Signature")
+#: What the reader notes of a signature, in any namespace (lxml filters them in C).
+_SIGNATURE_PARTS = ("{*}SignatureMethod", "{*}DigestMethod", "{*}X509Certificate")
 
 
 def read_package(
@@ -51,19 +50,31 @@ def read_package(
     *,
     limits: EdxmlLimits | None = None,
     spool_dir: Path | None = None,
+    attachments: AttachmentMode = "eager",
 ) -> DocumentPackage | StatusPackage:
     """Read an edXML package from bytes, a file path or a binary stream.
 
     Attachment payloads are unzipped when the sender zipped them and reached through
     ``Attachment.open()``; large ones live in temporary files under ``spool_dir``.
+    ``attachments="lazy"`` leaves them undecoded until first opened (``Attachment.size``
+    is ``None`` until then; decoding errors are raised by ``open()``/``load()``).
     Raises :class:`PackageError` / :class:`LimitExceeded` (and nothing else).
     """
+    if attachments not in ("eager", "lazy"):
+        raise ValueError(f"attachments must be 'eager' or 'lazy', not {attachments!r}")
     limits = limits or EdxmlLimits()
+    lazy = attachments == "lazy"
     spools = SpoolFactory(spool_dir)
     try:
-        with _chunks(source, limits) as chunks:
-            parsed = parse_stream(chunks, limits, spools)
-        return _build(parsed, limits, spools)
+        with _source(source, limits) as (data, chunks):
+            if data is not None:
+                package = _read_fast(data, limits, spools, spool_dir, lazy=lazy)
+                if package is not None:
+                    return package
+            parsed = parse_stream(
+                chunks if data is None else _split(data), limits, spools, lazy=lazy
+            )
+        return _build(parsed, limits, spools, spool_dir)
     except LienthongError:
         spools.discard_all()
         raise
@@ -75,11 +86,31 @@ def read_package(
         ) from exc
 
 
+def _read_fast(
+    data: bytes, limits: EdxmlLimits, spools: SpoolFactory, spool_dir: Path | None, *, lazy: bool
+) -> DocumentPackage | StatusPackage | None:
+    """The package read by the fast path, or None: then the streaming path reads it."""
+    try:
+        parsed = parse_fast(data, limits, spools, lazy=lazy)
+        return None if parsed is None else _build(parsed, limits, spools, spool_dir)
+    except (PackageError, FastPathUnfit):
+        spools.discard_all()
+        return None
+
+
+def _split(data: bytes) -> Iterator[bytes]:
+    return (data[at : at + FEED_CHUNK] for at in range(0, len(data), FEED_CHUNK))
+
+
 @contextmanager
-def _chunks(source: bytes | Path | BinaryIO, limits: EdxmlLimits) -> Iterator[Iterator[bytes]]:
+def _source(
+    source: bytes | Path | BinaryIO, limits: EdxmlLimits
+) -> Iterator[tuple[bytes | None, Iterator[bytes]]]:
+    """``(data, chunks)``: all the bytes when they fit the fast path, else chunks to stream."""
+    fast_max = min(limits.fast_parse_max_bytes, limits.max_package_bytes)
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
-        yield (data[at : at + FEED_CHUNK] for at in range(0, len(data), FEED_CHUNK))
+        yield (data, iter(())) if 0 < len(data) <= fast_max else (None, _split(data))
         return
     if isinstance(source, os.PathLike):
         path = Path(source)
@@ -95,9 +126,28 @@ def _chunks(source: bytes | Path | BinaryIO, limits: EdxmlLimits) -> Iterator[It
         except OSError as exc:
             raise PackageError(f"cannot open {path}: {exc}", code="package.io") from None
         with fh:
-            yield _read_stream(fh)
+            yield _start(fh, fast_max if size <= fast_max else 0)
         return
-    yield _read_stream(source)
+    yield _start(source, fast_max)
+
+
+def _start(fh: BinaryIO | io.BufferedReader, fast_max: int) -> tuple[bytes | None, Iterator[bytes]]:
+    """Read up to ``fast_max + 1`` bytes: all of a package that fits, else the start of one.
+
+    One ``read`` call (a buffered stream or a file returns all it can), so that the bytes
+    are not held twice, as joining chunks would.
+    """
+    if fast_max <= 0:
+        return None, _read_stream(fh)
+    try:
+        data = fh.read(fast_max + 1)
+        while data and len(data) <= fast_max and (more := fh.read(fast_max + 1 - len(data))):
+            data += more  # a raw stream that returned less than asked
+    except OSError as exc:
+        raise PackageError(f"cannot read the package: {exc}", code="package.io") from None
+    if len(data) > fast_max:
+        return None, itertools.chain(_split(data), _read_stream(fh))
+    return (data, iter(())) if data else (None, iter(()))
 
 
 def _read_stream(fh: BinaryIO | io.BufferedReader) -> Iterator[bytes]:
@@ -112,40 +162,41 @@ def _read_stream(fh: BinaryIO | io.BufferedReader) -> Iterator[bytes]:
 
 
 def _build(
-    parsed: ParsedXml, limits: EdxmlLimits, spools: SpoolFactory
+    parsed: ParsedXml, limits: EdxmlLimits, spools: SpoolFactory, spool_dir: Path | None
 ) -> DocumentPackage | StatusPackage:
-    f = Fields()
-    root = parsed.root
+    f = Fields(line_offset=parsed.line_offset, fast=parsed.fast)
+    root = Node(parsed.root)
     f.check_single(root, ("edXMLEnvelope", "AttachmentEncoded"))
     envelope = f.require(root, "edXMLEnvelope")
     f.check_single(envelope, ("edXMLHeader", "edXMLBody"))
     head = f.require(envelope, "edXMLHeader")
     f.check_single(head, ("MessageHeader", "TraceHeaderList"))
     mh = f.require(head, "MessageHeader")
-    signature = _signature(f, root, head)
-    if mh.find("StatusCode") is not None:
-        if envelope.find("edXMLBody") is not None or root.find("AttachmentEncoded") is not None:
+    signature = _signature(f, root.el, head)
+    if mh.get("StatusCode") is not None:
+        if envelope.get("edXMLBody") is not None or root.get("AttachmentEncoded") is not None:
             f.warn("status.extra_parts", "status package carries a body or attachments; ignored")
         status = header.status_package(f, mh)
         status.signature = signature
         status.warnings = parsed.warnings + f.warnings
         return status
-    trace_list = head.find("TraceHeaderList")
+    trace_list = head.node("TraceHeaderList")
+    context = AttachmentContext(f, parsed, limits, spools, spool_dir)
     package = DocumentPackage(
         header=header.message_header(f, mh),
         trace_headers=header.trace_headers(f, trace_list),
-        business=header.business(f, trace_list.find("Bussiness"))
+        business=header.business(f, trace_list.node("Bussiness"))
         if trace_list is not None
         else None,
-        attachments=_attachments(_Context(f, parsed, limits, spools), root, envelope),
+        attachments=read_attachments(context, root, envelope),
         signature=signature,
     )
     package.warnings = parsed.warnings + f.warnings
     return package
 
 
-def _signature(f: Fields, root: Element, head: Element) -> SignatureInfo:
-    el = next((c for c in head if c.tag in _SIGNATURE_TAGS), None)
+def _signature(f: Fields, root: Element, head: Node) -> SignatureInfo:
+    el = next((c for c in head.el if c.tag in _SIGNATURE_TAGS), None)
     if el is None:
         el = next(root.iter(*_SIGNATURE_TAGS), None)
         if el is None:
@@ -158,7 +209,7 @@ def _signature(f: Fields, root: Element, head: Element) -> SignatureInfo:
             f"Signature element is not in the XML-DSig namespace {DSIG_NS}",
             el,
         )
-    for child in el.iter():
+    for child in el.iter(*_SIGNATURE_PARTS):
         name = local_name(child)
         if name == "SignatureMethod" and not info.signature_method:
             info.signature_method = (child.get("Algorithm") or "").strip()
@@ -167,108 +218,3 @@ def _signature(f: Fields, root: Element, head: Element) -> SignatureInfo:
         elif name == "X509Certificate" and (cert := "".join((child.text or "").split())):
             info.certificates_b64.append(cert)
     return info
-
-
-def _content_key(content_id: str) -> str:
-    """Content ids compared loosely: ``<cid:209>``, ``cid:209`` and ``209`` are one id."""
-    key = content_id.strip().strip("<>").strip()
-    return key[4:] if key.lower().startswith("cid:") else key
-
-
-@dataclass(slots=True)
-class _Context:
-    f: Fields
-    parsed: ParsedXml
-    limits: EdxmlLimits
-    spools: SpoolFactory
-
-
-def _attachments(ctx: _Context, root: Element, envelope: Element) -> list[Attachment]:
-    f, parsed = ctx.f, ctx.parsed
-    references: dict[str, Element] = {}
-    for ref in envelope.iterfind("edXMLBody/edXMLManifest/Reference"):
-        key = _content_key(f.text(ref, "ContentId"))
-        if key in references:
-            f.warn("manifest.duplicate_id", f"manifest lists content id {key!r} twice", ref)
-        references.setdefault(key, ref)
-    result: list[Attachment] = []
-    used: set[int] = set()
-    for att in root.iterfind("AttachmentEncoded/Attachment"):
-        ctes = att.findall(CTE)
-        if not ctes:
-            f.warn(
-                "attachment.no_content", "Attachment without ContentTransferEncoded dropped", att
-            )
-            continue
-        if len(ctes) > 1:
-            f.warn("element.duplicate", "Attachment has several contents; the first is used", att)
-        index = int(ctes[0].get(PAYLOAD_ATTR))
-        used.add(index)
-        result.append(_attachment(ctx, att, ctes[0], references, index))
-    for key, ref in references.items():
-        f.warn(
-            "manifest.missing_attachment",
-            f"manifest entry {f.text(ref, 'ContentId') or key!r} has no attachment",
-            ref,
-        )
-    if len(used) < len(parsed.payloads):
-        f.warn("attachment.stray_content", "ContentTransferEncoded outside an Attachment ignored")
-        for index, decoded in enumerate(parsed.payloads):
-            if index not in used:
-                decoded.decoder.spool.discard()
-    ids = [a.content_id for a in result]
-    if len(set(ids)) < len(ids):
-        f.warn("attachment.duplicate_id", "several attachments share a content id")
-    return result
-
-
-def _attachment(
-    ctx: _Context, att: Element, cte: Element, references: dict[str, Element], index: int
-) -> Attachment:
-    f = ctx.f
-    content_id = f.text(att, "ContentId")
-    ref = references.pop(_content_key(content_id), None)
-    if ref is None:
-        f.warn(
-            "manifest.unlisted_attachment",
-            f"attachment {content_id!r} is not listed in the manifest",
-            att,
-        )
-
-    def value(name: str) -> str:
-        own = f.text(att, name)
-        return own or (f.text(ref, name) if ref is not None else "")
-
-    name, content_type = value("AttachmentName"), value("ContentType")
-    if not content_id:
-        f.warn("attachment.no_id", "attachment without ContentId", att)
-    if not name:
-        f.warn("attachment.no_name", f"attachment {content_id!r} has no AttachmentName", att)
-    decoded = ctx.parsed.payloads[index]
-    label = repr(content_id or f"#{index + 1}")
-    if decoded.decoder.repaired_padding:
-        f.warn("repair.base64_padding", f"attachment {label}: base64 padding added", cte)
-    final = finish_payload(
-        decoded.decoder.spool,
-        decoded.sha256,
-        content_type=content_type,
-        name=name,
-        limit=ctx.limits.max_attachment_bytes,
-        factory=ctx.spools,
-        label=label,
-        line=element_line(cte),
-    )
-    if final.warning is not None:
-        f.warn(final.warning[0], final.warning[1], cte)
-    return Attachment(
-        content_id=content_id,
-        attachment_name=name,
-        content_type="application/zip"
-        if final.zipped
-        else clean(content_type) or "application/octet-stream",
-        description=value("Description"),
-        size=final.size,
-        sha256=final.sha256,
-        zipped=final.zipped,
-        opener=final.spool.opener(),
-    )

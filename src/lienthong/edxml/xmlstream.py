@@ -1,15 +1,16 @@
-"""The hardened, streaming XML layer of the edXML reader.
+"""The hardened, streaming XML layer of the edXML reader (packages of any size).
 
 Bytes are fed in chunks to an lxml parser whose *target* builds an element tree for
 everything except the text of ``ContentTransferEncoded``, which goes straight to a
-:class:`~lienthong.edxml.payload.Base64Decoder`. Memory therefore holds the tree of the
+:class:`~lienthong.edxml.payload.Base64Decoder` (or, for a lazy read, to a
+:class:`~lienthong.edxml.lazytext.SpooledText`). Memory therefore holds the tree of the
 envelope (small), one feed chunk and one decode buffer, whatever the attachment sizes.
 
-The tree uses local names for elements of the edXML namespace (and for the repaired or
-namespace-less ones); elements of other namespaces keep their ``{uri}name``. Each element
-records its start line (``sourceline``, or :data:`LINE_ATTR` past 65535); lines are counted
-from the newlines the parser reports in text, comments and processing instructions, which is
-exact for every layout seen in practice (newlines *inside* a start tag are not seen).
+The tree follows :mod:`lienthong.edxml.tree`: edXML elements (and the repaired or
+namespace-less ones) are tagged in the edXML namespace, other namespaces keep theirs. Each
+element records its start line (``sourceline``, or :data:`LINE_ATTR` past 65535); lines are
+counted from the newlines the parser reports in text, comments and processing instructions,
+which is exact for every layout seen in practice (newlines *inside* a start tag are not seen).
 
 Byte-level repairs before parsing (junk before the declaration, undeclared prefixes) are
 in :mod:`lienthong.edxml.prelude`.
@@ -22,15 +23,15 @@ size, depth, element count, attachment count, per-attachment decoded size, text 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from lxml import etree
 
+from lienthong.edxml.hardening import parser_message
+from lienthong.edxml.lazytext import SpooledText
 from lienthong.edxml.model import NS, ReadWarning
-from lienthong.edxml.payload import Base64Decoder, is_zip_type
+from lienthong.edxml.payload import Base64Decoder, Decoded, is_zip_type
 from lienthong.edxml.prelude import (
     UNDECLARED_EDXML,
     UNDECLARED_XLINK,
@@ -39,52 +40,33 @@ from lienthong.edxml.prelude import (
     xml_error,
 )
 from lienthong.edxml.spool import SpoolFactory
+from lienthong.edxml.tree import (
+    ATTACHMENT,
+    CTE,
+    LINE_ATTR,
+    MAX_LINE,
+    PAYLOAD_ATTR,
+    RESERVED_ATTR_PREFIX,
+    E,
+    ParsedXml,
+)
 from lienthong.errors import LimitExceeded, PackageError
 from lienthong.settings import EdxmlLimits
 
-_READER_NS = "urn:lienthong:reader"
-_UNDECLARED_ATTR_PREFIXES = (f"{{{UNDECLARED_XLINK}}}", f"{{{UNDECLARED_EDXML}}}")
-#: The reader marks its tree with attributes in its own namespace; input may not use it.
-_RESERVED_ATTR_PREFIX = f"{{{_READER_NS}}}"
-LINE_ATTR = f"{{{_READER_NS}}}line"
-PAYLOAD_ATTR = f"{{{_READER_NS}}}payload"
-CTE = "ContentTransferEncoded"
+UNDECLARED_ATTR_PREFIXES = (f"{{{UNDECLARED_XLINK}}}", f"{{{UNDECLARED_EDXML}}}")
 FEED_CHUNK = 1 << 20
-_HEAD_BYTES = 1 << 16
-_MAX_LINE = 65535
-_POSITION = re.compile(r",\s*line \d+, column \d+$")
-
-
-@dataclass(slots=True)
-class Decoded:
-    """One decoded ``ContentTransferEncoded``: the wire bytes and what is known of them."""
-
-    decoder: Base64Decoder
-    sha256: str | None = None
-
-
-@dataclass(slots=True)
-class ParsedXml:
-    root: Any  # lxml _Element (kept loose: lxml-stubs types the tree builder poorly)
-    payloads: list[Decoded]
-    warnings: list[ReadWarning] = field(default_factory=list)
-
-
-def element_line(el: Any) -> int | None:
-    """The start line the reader recorded for an element of the parsed tree."""
-    big = el.get(LINE_ATTR)
-    if big is not None:
-        return int(big)
-    line: int | None = el.sourceline
-    return line
+HEAD_BYTES = 1 << 16
 
 
 class _Target:
     """lxml parser target: a tree for the envelope, base64 decoding for the payloads."""
 
-    def __init__(self, limits: EdxmlLimits, spools: SpoolFactory, prelude: Prelude) -> None:
+    def __init__(
+        self, limits: EdxmlLimits, spools: SpoolFactory, prelude: Prelude, *, lazy: bool
+    ) -> None:
         self.limits = limits
         self.spools = spools
+        self.lazy = lazy
         self.tb: Any = etree.TreeBuilder()
         self.line = 1 + prelude.line_offset + prelude.root_newlines[0]
         self.root_tag_newlines = prelude.root_newlines[1]
@@ -94,8 +76,8 @@ class _Target:
         self.text_size = 0
         self.names: list[str] = []
         self.elements: list[Any] = []
-        self.decoder: Base64Decoder | None = None
-        self.payloads: list[Decoded] = []
+        self.decoder: Base64Decoder | SpooledText | None = None
+        self.payloads: list[Decoded | SpooledText] = []
         self.warnings: list[ReadWarning] = []
         self._warned: set[str] = set()
         #: The first error raised from a callback; later callbacks do nothing (lxml may
@@ -135,7 +117,7 @@ class _Target:
                 code="package.xml_syntax",
                 line=self.line,
             ) from None
-        if self.line <= _MAX_LINE:
+        if self.line <= MAX_LINE:
             el.sourceline = self.line
         else:
             el.set(LINE_ATTR, str(self.line))
@@ -146,7 +128,7 @@ class _Target:
         self.text_size = 0
         if name == CTE:
             self._start_payload(el)
-        elif name == "Attachment":
+        elif name == ATTACHMENT:
             self.attachments += 1
             if self.attachments > self.limits.max_attachments:
                 raise self._limit(
@@ -162,11 +144,13 @@ class _Target:
             raise self._limit("nesting depth", "package.limit.depth", self.limits.max_depth)
         if self.decoder is not None:
             raise xml_error(
-                f"unexpected element {tag} inside {CTE}", code="package.structure", line=self.line
+                f"unexpected element {tag} inside ContentTransferEncoded",
+                code="package.structure",
+                line=self.line,
             )
 
     def _tree_name(self, tag: str) -> str:
-        """The name in the tree: the local name for edXML elements, ``{uri}name`` otherwise."""
+        """The tag in the tree: edXML-namespaced for edXML elements and repaired ones."""
         ns, _, local = tag[1:].partition("}") if tag[0] == "{" else ("", "", tag)
         if self.depth == 1 and not (local == "edXML" and ns in (NS, UNDECLARED_EDXML)):
             if local == "edXML":
@@ -180,19 +164,19 @@ class _Target:
                 f"root element is {shown}, not edXML", code="package.not_edxml", line=self.line
             )
         if ns == NS:
-            return local
+            return tag
         if ns == UNDECLARED_EDXML:
             self._warn_once(
                 "repair.undeclared_prefix",
                 f"prefix edXML used outside its declaration (first on {local}); "
                 "read as the edXML namespace",
             )
-            return local
+            return E + local
         if not ns:
             self._warn_once(
                 "namespace.none", f"element {local} has no namespace; read as an edXML element"
             )
-            return local
+            return E + local
         return tag
 
     def _attributes(self, attrib: dict[str, str]) -> dict[str, str]:
@@ -202,13 +186,13 @@ class _Target:
                 raise self._limit(
                     "attribute size", "package.limit.text", self.limits.max_text_bytes
                 )
-            if key.startswith(_UNDECLARED_ATTR_PREFIXES):
+            if key.startswith(UNDECLARED_ATTR_PREFIXES):
                 self._warn_once(
                     "repair.undeclared_attribute_prefix",
                     f"attribute {key.rpartition('}')[2]} uses an undeclared prefix; ignored",
                 )
                 continue
-            if key.startswith(_RESERVED_ATTR_PREFIX):
+            if key.startswith(RESERVED_ATTR_PREFIX):
                 self._warn_once(
                     "namespace.reserved",
                     f"attribute {key} uses the reader's own namespace; ignored",
@@ -221,9 +205,13 @@ class _Target:
         parent = self.elements[-2] if len(self.elements) > 1 else None
         content_type = label = ""
         if parent is not None:
-            content_type = (parent.findtext("ContentType") or "").strip()
-            label = (parent.findtext("ContentId") or "").strip()
+            content_type = (parent.findtext(E + "ContentType") or "").strip()
+            label = (parent.findtext(E + "ContentId") or "").strip()
         el.set(PAYLOAD_ATTR, str(len(self.payloads)))
+        if self.lazy:
+            self.decoder = SpooledText(self.spools.new())
+            self.payloads.append(self.decoder)
+            return
         self.decoder = Base64Decoder(
             self.spools.new(),
             limit=self.limits.max_attachment_bytes,
@@ -261,7 +249,10 @@ class _Target:
 
     def _end(self) -> None:
         if self.decoder is not None:
-            self.payloads[-1].sha256 = self.decoder.finish()
+            sha256 = self.decoder.finish()
+            last = self.payloads[-1]
+            if isinstance(last, Decoded):
+                last.sha256 = sha256
             self.decoder = None
         self.depth -= 1
         self.text_size = 0
@@ -306,19 +297,25 @@ def _read_head(chunks: Iterator[bytes]) -> bytes:
     head = b""
     for chunk in chunks:
         head += chunk
-        if len(head) >= _HEAD_BYTES:
+        if len(head) >= HEAD_BYTES:
             break
     return head
 
 
-def parse_stream(chunks: Iterator[bytes], limits: EdxmlLimits, spools: SpoolFactory) -> ParsedXml:
-    """Parse a package given as byte chunks; see the module docstring."""
+def parse_stream(
+    chunks: Iterator[bytes], limits: EdxmlLimits, spools: SpoolFactory, *, lazy: bool = False
+) -> ParsedXml:
+    """Parse a package given as byte chunks; see the module docstring.
+
+    ``lazy``: keep each payload's base64 text undecoded (:class:`SpooledText`) instead of
+    decoding it (:class:`~lienthong.edxml.payload.Decoded`).
+    """
     head = _read_head(chunks)
     total = len(head)
     if total > limits.max_package_bytes:
         raise _size_limit(limits)
     prelude = read_prelude(head)
-    target = _Target(limits, spools, prelude)
+    target = _Target(limits, spools, prelude, lazy=lazy)
     parser = _make_parser(target)
     try:
         for at in range(0, len(prelude.data), FEED_CHUNK):
@@ -334,7 +331,7 @@ def parse_stream(chunks: Iterator[bytes], limits: EdxmlLimits, spools: SpoolFact
             raise target.error from None
         raise _syntax_error(exc, target, prelude.line_offset) from None
     root = _close(parser, target, prelude.line_offset)
-    return ParsedXml(root, target.payloads, prelude.warnings + target.warnings)
+    return ParsedXml(root, list(target.payloads), prelude.warnings + target.warnings)
 
 
 def _close(parser: etree.XMLParser, target: _Target, line_offset: int) -> Any:
@@ -348,7 +345,7 @@ def _close(parser: etree.XMLParser, target: _Target, line_offset: int) -> Any:
         if target.depth > 0:
             raise xml_error(
                 "the package ends before its elements are closed (truncated?): "
-                + _parser_message(exc),
+                + parser_message(exc),
                 code="package.truncated",
                 line=target.line,
             ) from None
@@ -366,15 +363,9 @@ def _size_limit(limits: EdxmlLimits) -> LimitExceeded:
     )
 
 
-def _parser_message(exc: etree.XMLSyntaxError) -> str:
-    # libxml2 appends ", line N, column M"; the line is given separately and the column may
-    # be shifted by the declarations the prelude adds to the root tag.
-    return _POSITION.sub("", (exc.msg or str(exc)).strip())
-
-
 def _syntax_error(exc: etree.XMLSyntaxError, target: _Target, line_offset: int) -> PackageError:
     line = exc.lineno + line_offset if exc.lineno else target.line
-    message = _parser_message(exc)
+    message = parser_message(exc)
     if "Entity" in message and "not defined" in message:
         return xml_error(f"undefined entity: {message}", code="package.entity", line=line)
     return xml_error(f"not well-formed XML: {message}", code="package.xml_syntax", line=line)
