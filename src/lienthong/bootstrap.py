@@ -27,6 +27,7 @@ from lienthong.db.engine import make_engine
 from lienthong.db.uow import UnitOfWork, uow_factory
 from lienthong.directory.services import DirectoryService
 from lienthong.hub.services import HubService, build_hub
+from lienthong.monitor.wiring import MonitorServices, build_monitor
 from lienthong.office.services import OfficeServices, build_office
 from lienthong.settings import Settings
 from lienthong.storage import BlobStore, DatabaseBlobStore, FileBlobStore
@@ -46,6 +47,8 @@ class Container:
     hub: HubService
     #: The agency office's use cases (people, registers, workflows, catalogue).
     office: OfficeServices
+    #: The compliance monitor: an agency's measures and reports, the national roll-up.
+    monitor: MonitorServices
 
     def close(self) -> None:
         """Release the database connections."""
@@ -86,4 +89,5 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         directory=directory,
         hub=build_hub(settings, uows, blobs=blobs, clock=clock, directory=directory),
         office=build_office(settings, uows, blobs=blobs, clock=clock),
+        monitor=build_monitor(settings, uows, blobs=blobs, clock=clock),
     )

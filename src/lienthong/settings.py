@@ -45,11 +45,7 @@ class MonitorSettings(BaseModel):
     government: list[str] = Field(default_factory=lambda: ["000.00.00.G22"])
     #: TOML file of targets merged over the defaults of targets.md (empty: the defaults).
     targets_file: Path | None = None
-    #: How an office reaches the hub to send its reports (``lienthong report send``).
-    hub_url: str = ""
-    system_id: str = ""
-    #: The system's secret (LIENTHONG_MONITOR__SYSTEM_SECRET); never logged.
-    system_secret: SecretStr | None = None
+    # ``lienthong report send`` reaches the hub with ``hub_url``/``hub_system``/``hub_secret``.
 
 
 class Settings(BaseSettings):
@@ -84,6 +80,12 @@ class Settings(BaseSettings):
     hub_identity: str = ""
     #: ``OrganId`` the hub writes in its trace entries (TraceHeader) of each delivery.
     hub_organ_id: str = "lienthong-hub"
+    #: How ``lienthong hub send|inbox|fetch|ack|track`` reach a hub: its base URL
+    #: (LIENTHONG_HUB_URL), the calling system's id (LIENTHONG_HUB_SYSTEM) and secret
+    #: (LIENTHONG_HUB_SECRET; never logged nor shown).
+    hub_url: str = ""
+    hub_system: str = ""
+    hub_secret: SecretStr | None = None
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
 
     @property

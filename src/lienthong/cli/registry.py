@@ -12,6 +12,7 @@ def register_all(app: typer.Typer) -> None:
     from lienthong.demo.cli import demo
     from lienthong.edxml.cli import app as edxml_app
     from lienthong.hub.cli import app as hub_app
+    from lienthong.monitor.cli import app as report_app
     from lienthong.office.cli import app as office_app
     from lienthong.pki.cli import app as pki_app
     from lienthong.pki.cli import tsa_app
@@ -24,4 +25,5 @@ def register_all(app: typer.Typer) -> None:
     app.add_typer(verify_app, name="verify")
     app.add_typer(hub_app, name="hub")
     app.add_typer(office_app, name="office")
+    app.add_typer(report_app, name="report")
     app.command("demo")(demo)

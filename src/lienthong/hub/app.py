@@ -138,6 +138,10 @@ def create_hub_app(
     problems.install(app, on_error=metrics.error)
     app.include_router(api.router, tags=["systems"])
     app.include_router(api_admin.router, tags=["operators"])
+    if isinstance(source, Container):  # the national roll-up (docs/monitor.md)
+        from lienthong.monitor.api import mount_hub_monitor
+
+        mount_hub_monitor(app, source.monitor.national)
 
     @app.get("/healthz", response_class=PlainTextResponse, tags=["operations"])
     async def healthz(hub_: HubDep) -> PlainTextResponse:
