@@ -16,8 +16,17 @@ from lienthong.office.services import OfficeServices
 
 
 def create_office_app(container: Container) -> FastAPI:
-    """The office app of a container."""
-    return office_app(container.office)
+    """The office app of a container (with the monitor's agency reports, docs/monitor.md)."""
+    from lienthong.monitor.api import mount_office_monitor
+    from lienthong.monitor.wiring import report_channel
+
+    app = office_app(container.office)
+    mount_office_monitor(
+        app,
+        container.monitor.agency,
+        channel=lambda: report_channel(container.settings, container.clock),
+    )
+    return app
 
 
 def office_app(services: OfficeServices) -> FastAPI:

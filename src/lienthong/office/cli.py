@@ -214,9 +214,10 @@ def user_passwd(
 
 
 def _register() -> None:
-    from lienthong.office import cli_docs
+    from lienthong.office import cli_docs, cli_sync
 
     cli_docs.register(app)
+    cli_sync.register(app)
 
 
 _register()

@@ -36,6 +36,14 @@ from lienthong.office.repository_outgoing import OutgoingFilter
 from lienthong.office.workflow import OutgoingAction, OutgoingState, outgoing_step
 
 _A = OutgoingAction
+#: The request each waiting state stands for.
+_REQUESTS = {
+    OutgoingState.RECALL_REQUESTED: _A.REQUEST_RECALL,
+    OutgoingState.UPDATE_REQUESTED: _A.REQUEST_UPDATE,
+    OutgoingState.REPLACE_REQUESTED: _A.REQUEST_REPLACE,
+}
+#: Trail action: a recall request (status 13) went through the hub.
+_REQUEST_SENT = "request_sent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +57,27 @@ class DispatchItem:
     agency: OfficeAgencyRef
     document: OutgoingDocument
     recipients: tuple[Recipient, ...]
+    #: The competent person who signed (``SignerInfo`` of the package).
+    signer_name: str = ""
+    signer_title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestItem:
+    """A recall, update or replacement request still to be sent through the hub.
+
+    ``action`` is the request (``request_recall``, ``request_update``,
+    ``request_replace``); ``requested_at`` is when it was made (a status 13 is dated so,
+    which makes a repeated send a duplicate at the hub).
+    """
+
+    agency: OfficeAgencyRef
+    document: OutgoingDocument
+    action: OutgoingAction
+    reason: str
+    requested_at: datetime
+    signer_name: str = ""
+    signer_title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +116,20 @@ class DispatchService:
             docs = uow.office.outgoing.search(
                 agency_id, None, OutgoingFilter(states=(OutgoingState.READY_TO_DISPATCH,))
             )
-        ref = OfficeAgencyRef(agency.agency_id, agency.code, agency.name)
-        items = [
-            DispatchItem(
-                ref,
-                doc,
-                tuple(r for r in doc.hub_recipients if r.dispatch_state is not DispatchState.SENT),
-            )
-            for doc in sorted(docs, key=lambda d: d.id)
-            if not doc.confidentiality.secret
-        ]
-        return items[:limit]
+            ref = OfficeAgencyRef(agency.agency_id, agency.code, agency.name)
+            return [
+                DispatchItem(
+                    ref,
+                    doc,
+                    tuple(
+                        r for r in doc.hub_recipients if r.dispatch_state is not DispatchState.SENT
+                    ),
+                    *self._signer(uow, doc),
+                )
+                for doc in [
+                    d for d in sorted(docs, key=lambda d: d.id) if not d.confidentiality.secret
+                ][:limit]
+            ]
 
     def record(
         self, actor: Actor, doc_id: int, outcomes: Sequence[RecipientOutcome]
@@ -171,8 +203,11 @@ class DispatchService:
         """Announce that the document is replaced (the dispatcher sends the replacement)."""
         return self._request(actor, doc_id, _A.REQUEST_REPLACE, reason)
 
-    def request_done(self, actor: Actor, doc_id: int, action: OutgoingAction) -> OutgoingDocument:
-        """``update_sent`` or ``replacement_sent``: the dispatcher delivered the new version."""
+    def request_done(
+        self, actor: Actor, doc_id: int, action: OutgoingAction, *, note: str | None = None
+    ) -> OutgoingDocument:
+        """``update_sent`` or ``replacement_sent``: the dispatcher delivered the new version
+        (``note``: e.g. the hub's package id)."""
         if action not in (_A.UPDATE_SENT, _A.REPLACEMENT_SENT):
             raise ValidationError(f"{action} is not a request outcome", code="office.bad_action")
         with self._uow() as uow:
@@ -180,9 +215,58 @@ class DispatchService:
             to = outgoing_step(doc.state, action, actor)
             if not uow.office.outgoing.change(doc.id, doc.state, {"state": to.value}):
                 raise lost_race("outgoing", doc.id)
-            self._record(uow, actor, doc, action.value, from_state=doc.state, to=to)
+            self._record(uow, actor, doc, action.value, from_state=doc.state, to=to, note=note)
             uow.commit()
             return uow.office.outgoing.get(doc.agency_id, doc.id)
+
+    def requests(self, actor: Actor, *, limit: int = 50) -> list[RequestItem]:
+        """Recall, update and replacement requests of the actor's agency not sent yet,
+        oldest first (a recall stays listed until :meth:`request_sent`)."""
+        require_roles(actor, Role.SYSTEM, Role.CLERK, action="dispatch")
+        agency_id = agency_of(actor)
+        with self._uow() as uow:
+            agency = uow.office.people.agency(agency_id)
+            ref = OfficeAgencyRef(agency.agency_id, agency.code, agency.name)
+            docs = uow.office.outgoing.search(
+                agency_id, None, OutgoingFilter(states=tuple(_REQUESTS))
+            )
+            items = []
+            for doc in sorted(docs, key=lambda d: d.id):
+                action = _REQUESTS[doc.state]
+                events = uow.office.trail.events("out", doc.id)
+                asked = next((e for e in reversed(events) if e.action == action.value), None)
+                if asked is None or doc.confidentiality.secret:
+                    continue
+                if any(e.id > asked.id and e.action == _REQUEST_SENT for e in events):
+                    continue
+                reason = doc.request_reason or asked.note or ""
+                items.append(
+                    RequestItem(ref, doc, action, reason, asked.at, *self._signer(uow, doc))
+                )
+        return items[:limit]
+
+    def request_sent(self, actor: Actor, doc_id: int, hub_package_id: str) -> OutgoingDocument:
+        """The request went through the hub: a recall waits for the answers (15/16); an
+        update or a replacement is done (``update_sent`` / ``replacement_sent``)."""
+        require_roles(actor, Role.SYSTEM, Role.CLERK, action="dispatch")
+        with self._uow() as uow:
+            doc = visible_outgoing(uow, actor, doc_id)
+            if doc.state is OutgoingState.RECALL_REQUESTED:
+                self._record(
+                    uow, actor, doc, _REQUEST_SENT, from_state=None, to=None, note=hub_package_id
+                )
+                uow.commit()
+                return uow.office.outgoing.get(doc.agency_id, doc.id)
+        done = {
+            OutgoingState.UPDATE_REQUESTED: _A.UPDATE_SENT,
+            OutgoingState.REPLACE_REQUESTED: _A.REPLACEMENT_SENT,
+        }.get(doc.state)
+        if done is None:
+            raise WorkflowError(
+                f"document {doc.id} has no pending request ({doc.state.value})",
+                code="workflow.illegal_transition",
+            )
+        return self.request_done(actor, doc_id, done, note=hub_package_id)
 
     def recipient_status(
         self,
@@ -209,13 +293,17 @@ class DispatchService:
                 )
             doc = uow.office.outgoing.get(agency_id, matches[0])
             recipient = self._recipient_by_code(uow, doc, recipient_code)
-            uow.office.outgoing.update_recipient(
-                doc.id,
-                recipient.id,
-                status_code=status.value,
-                status_at=at or uow.clock.now(),
-                status_description=description[:4000] or None,
-            )
+            when = at or uow.clock.now()
+            # A status older than the one recorded (delivered out of order) joins the
+            # trail but does not replace the latest.
+            if recipient.status_at is None or when >= recipient.status_at:
+                uow.office.outgoing.update_recipient(
+                    doc.id,
+                    recipient.id,
+                    status_code=status.value,
+                    status_at=when,
+                    status_description=description[:4000] or None,
+                )
             self._record(
                 uow,
                 actor,
@@ -247,6 +335,13 @@ class DispatchService:
             return uow.office.outgoing.get(doc.agency_id, doc.id)
 
     @staticmethod
+    def _signer(uow: UnitOfWork, doc: OutgoingDocument) -> tuple[str, str]:
+        if doc.signer_id is None:
+            return "", ""
+        user = uow.office.people.user(doc.signer_id)
+        return user.full_name, user.title or ""
+
+    @staticmethod
     def _recipient_by_code(uow: UnitOfWork, doc: OutgoingDocument, code: str) -> Recipient:
         agency = uow.agencies.lookup(code)
         for r in doc.hub_recipients:
@@ -258,7 +353,9 @@ class DispatchService:
         doc = uow.office.outgoing.get(agency_id, doc_id)
         if doc.state is not OutgoingState.RECALL_REQUESTED:
             return
-        answers = [r.status_code for r in doc.hub_recipients]
+        # A recipient that rejected the document (02) has nothing to give back.
+        rejected = StatusCode.REJECTED.value
+        answers = [r.status_code for r in doc.hub_recipients if r.status_code != rejected]
         agreed, refused = StatusCode.REQUEST_AGREED.value, StatusCode.REQUEST_REFUSED.value
         if not all(a in (agreed, refused) for a in answers):
             return

@@ -144,6 +144,12 @@ class IntakeService:
         self._uow = uow_factory
         self._blobs = blobs
 
+    def by_delivery(self, actor: Actor, delivery_id: str) -> IncomingDocument | None:
+        """The document a hub delivery was stored as, if it was."""
+        require_roles(actor, Role.SYSTEM, action="receive from the hub")
+        with self._uow() as uow:
+            return uow.office.incoming.by_delivery(agency_of(actor), delivery_id)
+
     def receive(self, actor: Actor, received: ReceivedDocument) -> IncomingDocument:
         """Store a delivered document (state ``received``, status 01 queued); idempotent
         per ``hub_delivery_id``."""

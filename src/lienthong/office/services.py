@@ -16,6 +16,7 @@ from lienthong.clock import Clock
 from lienthong.db.uow import UnitOfWork
 from lienthong.office.catalogue import CatalogueService
 from lienthong.office.dispatch import DispatchService
+from lienthong.office.hubsync_journal import InboundJournal
 from lienthong.office.incoming import IncomingService
 from lienthong.office.intake import IntakeService
 from lienthong.office.outgoing import OutgoingService
@@ -39,6 +40,8 @@ class OfficeServices:
     incoming: IncomingService
     intake: IntakeService
     registers: RegisterService
+    #: What the hub sync worker made of each delivery (with the signature reports).
+    inbound: InboundJournal
 
 
 def keys_from_settings(settings: Settings, clock: Clock) -> SigningKeys:
@@ -83,4 +86,5 @@ def build_office_services(
         incoming=IncomingService(uow_factory, blobs),
         intake=IntakeService(uow_factory, blobs),
         registers=RegisterService(uow_factory),
+        inbound=InboundJournal(uow_factory),
     )

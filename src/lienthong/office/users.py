@@ -267,14 +267,20 @@ class UserService:
         Any failure is the same :class:`AuthError` ``auth.login``.
         """
         failure = AuthError("wrong username or password", code="auth.login")
+        # The (slow) password check runs between two units of work, never inside one: a
+        # read transaction held across it would, on SQLite, be refused its upgrade to a
+        # write as soon as anyone else wrote meanwhile.
+        with self._uow() as uow:
+            user = uow.office.people.find_user(username.strip().lower())
+            stored = uow.office.people.password_hash(user.id) if user is not None else None
+        if user is None or stored is None:
+            self._verify(self._dummy(), password)
+            raise failure
+        if not self._verify(stored, password):
+            raise failure
         with self._uow() as uow:
             people = uow.office.people
-            user = people.find_user(username.strip().lower())
-            if user is None:
-                self._verify(self._dummy(), password)
-                raise failure
-            if not self._verify(people.password_hash(user.id), password):
-                raise failure
+            user = people.user(user.id)
             if user.state is not UserState.ACTIVE:
                 raise failure
             agency_id = self._login_agency(uow, user, agency)

@@ -42,6 +42,7 @@ from lienthong.db.tables.office import (
     office_units,
     office_users,
 )
+from lienthong.db.tables.office_inbound import office_inbound
 
 __all__ = [
     "agencies",
@@ -70,6 +71,7 @@ __all__ = [
     "office_events",
     "office_files",
     "office_handlers",
+    "office_inbound",
     "office_incoming",
     "office_memberships",
     "office_outbox",
