@@ -273,3 +273,49 @@ def test_external_recipients(world: OfficeWorld) -> None:
     assert exc.value.code == "office.recipient_not_on_hub"
     listed = out.search(world.actor("a.clerk"), OutgoingFilter(text="chuyen doi so"))
     assert [d.id for d in listed] == [doc.id]
+
+
+def test_paper_and_email_recipients_are_recorded_when_sent(world: OfficeWorld) -> None:
+    draft = world.draft(
+        recipients=(
+            RecipientInput(agency=B_CODE),
+            RecipientInput(name="Công ty ABC", email="vanthu@abc.vn"),
+            RecipientInput(name="Ông Nguyễn Văn B", address="12 Lê Lợi, Vinh"),
+        )
+    )
+    doc_id = _to_signed(world, recipients=draft.recipients)
+    clerk, specialist = world.actor("a.clerk"), world.actor("a.specialist")
+    handover = world.services.handover
+    email, paper = (
+        r
+        for r in world.services.outgoing.get(clerk, doc_id).recipients
+        if r.channel is not Channel.HUB
+    )
+    with pytest.raises(WorkflowError) as not_issued:
+        handover.record_sent(clerk, doc_id, paper.id)
+    assert not_issued.value.code == "workflow.not_issued"
+
+    world.services.issuing.issue(clerk, doc_id)
+    with pytest.raises(PermissionDenied):
+        handover.record_sent(specialist, doc_id, paper.id)
+    hub_recipient = next(
+        r for r in world.services.outgoing.get(clerk, doc_id).recipients if r.channel is Channel.HUB
+    )
+    with pytest.raises(ValidationError) as on_hub:
+        handover.record_sent(clerk, doc_id, hub_recipient.id)
+    assert on_hub.value.code == "office.recipient_on_hub"
+
+    after = handover.record_sent(clerk, doc_id, paper.id, note="gửi bảo đảm số RR123")
+    sent = {r.id: r for r in after.recipients}
+    assert sent[paper.id].dispatch_state is DispatchState.SENT
+    assert sent[paper.id].dispatched_at is not None
+    assert sent[email.id].dispatch_state is DispatchState.PENDING
+    assert sent[hub_recipient.id].dispatch_state is DispatchState.PENDING
+    again = handover.record_sent(clerk, doc_id, paper.id)
+    assert again.recipients == after.recipients
+    notes = [
+        e.note
+        for e in world.services.outgoing.events(clerk, doc_id)
+        if e.action == "offline_dispatch"
+    ]
+    assert notes == ["Ông Nguyễn Văn B (bưu chính/trao tay): gửi bảo đảm số RR123"]

@@ -150,6 +150,14 @@ def hand_over(me: Me, office: Services, doc_id: int, body: Note) -> OutgoingDocu
     return office.issuing.hand_over(me, doc_id, body.note)
 
 
+@router.post("/{doc_id}/recipients/{recipient_id}/sent")
+def offline_sent(
+    me: Me, office: Services, doc_id: int, recipient_id: int, body: Note
+) -> OutgoingDocument:
+    """The clerk records that a paper or e-mail recipient was sent the issued document."""
+    return office.handover.record_sent(me, doc_id, recipient_id, note=body.note)
+
+
 @router.post("/{doc_id}/recall")
 def recall(me: Me, office: Services, doc_id: int, body: Reason) -> OutgoingDocument:
     return office.dispatch.request_recall(me, doc_id, body.reason)

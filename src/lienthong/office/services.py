@@ -16,6 +16,7 @@ from lienthong.clock import Clock
 from lienthong.db.uow import UnitOfWork
 from lienthong.office.catalogue import CatalogueService
 from lienthong.office.dispatch import DispatchService
+from lienthong.office.handover import HandoverService
 from lienthong.office.hubsync_journal import InboundJournal
 from lienthong.office.incoming import IncomingService
 from lienthong.office.intake import IntakeService
@@ -37,6 +38,8 @@ class OfficeServices:
     outgoing: OutgoingService
     issuing: IssuingService
     dispatch: DispatchService
+    #: Paper and e-mail recipients: the clerk records their dispatch.
+    handover: HandoverService
     incoming: IncomingService
     intake: IntakeService
     registers: RegisterService
@@ -83,6 +86,7 @@ def build_office_services(
         outgoing=OutgoingService(uow_factory, blobs),
         issuing=IssuingService(uow_factory, blobs, keys),
         dispatch=DispatchService(uow_factory),
+        handover=HandoverService(uow_factory),
         incoming=IncomingService(uow_factory, blobs),
         intake=IntakeService(uow_factory, blobs),
         registers=RegisterService(uow_factory),
