@@ -2,7 +2,7 @@
 # Installs the Debian packages lienthong uses, once. Idempotent: does nothing when
 # every package is already installed. Needs root (or sudo) on a fresh machine.
 set -euo pipefail
-PACKAGES=(poppler-utils libnss3-tools xmlsec1 fonts-dejavu-core fonts-liberation2)
+PACKAGES=(poppler-utils libnss3-tools xmlsec1 fonts-dejavu-core fonts-liberation2 chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,7 +12,15 @@ def test_demo_walkthrough_signs_and_reads(tmp_path: Path) -> None:
     data = tmp_path / "demo"
     (data / "stale").mkdir(parents=True)  # a previous run's leftovers are removed
     result = subprocess.run(
-        [LIENTHONG, "demo", "--data-dir", str(data), "--samples", str(SAMPLES_DIR)],
+        [
+            LIENTHONG,
+            "demo",
+            "--walkthrough-only",
+            "--data-dir",
+            str(data),
+            "--samples",
+            str(SAMPLES_DIR),
+        ],
         env=clean_env(LIENTHONG_PKI_PASSPHRASE="demo passphrase"),
         capture_output=True,
         text=True,

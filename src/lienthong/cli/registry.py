@@ -16,6 +16,7 @@ def register_all(app: typer.Typer) -> None:
     from lienthong.office.cli import app as office_app
     from lienthong.pki.cli import app as pki_app
     from lienthong.pki.cli import tsa_app
+    from lienthong.web.serve import serve
 
     app.add_typer(edxml_app, name="edxml")
     app.add_typer(db_app, name="db")
@@ -27,3 +28,4 @@ def register_all(app: typer.Typer) -> None:
     app.add_typer(office_app, name="office")
     app.add_typer(report_app, name="report")
     app.command("demo")(demo)
+    app.command("serve")(serve)
