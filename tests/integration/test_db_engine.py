@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, insert, select
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import StatementError
 
+from lienthong.db import engine as engine_module
 from lienthong.db.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine
 from lienthong.db.types import UtcDateTime
 
@@ -71,3 +74,28 @@ def test_utc_datetime_refuses_naive_values(connection: Connection) -> None:
         connection.execute(
             insert(_stamps).values(id=2, at=datetime(2026, 5, 10, 8, 30))  # noqa: DTZ001
         )
+
+
+@pytest.mark.postgres
+def test_postgres_pool_replaces_a_connection_that_died_while_idle(
+    pg_databases: Callable[[], URL], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No pre-ping per checkout: a connection idle past ``PING_IDLE_S`` is pinged, and a
+    dead one is replaced before the caller sees it."""
+    url = pg_databases()
+    engine, other = make_engine(url), make_engine(url)
+    try:
+        with engine.connect() as conn:
+            first = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine.connect() as conn:  # busy, not pinged: the same connection comes back
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() == first
+        with other.connect() as killer:
+            killer.exec_driver_sql(f"SELECT pg_terminate_backend({int(first)})")
+        monkeypatch.setattr(engine_module, "PING_IDLE_S", 0.0)
+        with engine.connect() as conn:
+            second = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            assert conn.exec_driver_sql("SELECT 41 + 1").scalar() == 42
+    finally:
+        engine.dispose()
+        other.dispose()
+    assert second != first

@@ -93,3 +93,31 @@ def test_commit_is_durable_on_a_real_engine(fresh_engine: Engine, clock: FixedCl
         assert uow.agencies.lookup("000.00.00.G22") is not None
         assert uow.agencies.lookup("000.00.00.G12") is None
         assert uow.agencies.current_version() == 1
+
+
+def test_autocommit_commits_each_statement_on_postgres_only(
+    fresh_engine: Engine, clock: FixedClock, db_kind: str
+) -> None:
+    make = uow_factory(fresh_engine, clock=clock)
+    with make() as uow:
+        uow.autocommit()
+        _add(uow, "000.00.00.G22")  # never committed by the use case
+    with make() as uow:  # the same pooled connection: transactional again
+        _add(uow, "000.00.00.G12")
+    with make() as uow:
+        _add(uow, "000.00.00.H41")
+        uow.autocommit()  # too late: a transaction is open, so nothing changes
+    with make() as uow:
+        assert (uow.agencies.lookup("000.00.00.G22") is not None) == (db_kind == "postgresql")
+        assert uow.agencies.lookup("000.00.00.G12") is None
+        assert uow.agencies.lookup("000.00.00.H41") is None
+
+
+def test_autocommit_does_nothing_inside_an_outer_transaction(
+    make_uow: Callable[[], UnitOfWork],
+) -> None:
+    with make_uow() as uow:
+        uow.autocommit()
+        _add(uow, "000.00.00.G22")
+    with make_uow() as uow:
+        assert uow.agencies.lookup("000.00.00.G22") is None

@@ -94,6 +94,26 @@ def test_send_receive_fetch_ack_and_track(api: Api) -> None:
     assert [p.package_id for p in by_document.packages] == [sent.package_id]
 
 
+def test_a_retried_ack_answers_200_and_a_conflicting_one_409(api: Api) -> None:
+    world = api.world
+    with api.client("sys-vpcp") as sender, api.client("sys-nghean") as receiver:
+        sent = sender.send(world.document(G22, [H41]))
+        delivery_id = receiver.receive()[0].delivery_id
+        first = receiver.ack(delivery_id, "done")
+        again = receiver.ack(delivery_id, "done")
+        with pytest.raises(HubError) as conflicting:
+            receiver.ack(delivery_id, "fail", reason="nhầm")
+        report = sender.tracking(sent.package_id)
+
+    assert (first.state, again.state) == ("done", "done")
+    assert again.delivery_id == delivery_id
+    assert (conflicting.value.http_status, conflicting.value.code) == (
+        409,
+        "delivery.already_acknowledged",
+    )
+    assert report.recipients[0].state == "done"
+
+
 def test_problems_carry_code_and_axis_code(api: Api) -> None:
     data = api.world.document(G22, ["000.00.09.H99"])
     with api.client("sys-vpcp") as sender, pytest.raises(HubError) as caught:

@@ -73,17 +73,57 @@ def test_done_and_fail_are_final_and_accepted_once(world: HubWorld) -> None:
 
     done = world.hub.delivery.ack("sys-nghean", to_h41, AckState.DONE)
     failed = world.hub.delivery.ack("sys-other", to_g12, AckState.FAIL, reason="hỏng")
-    with pytest.raises(Conflict) as twice:
-        world.hub.delivery.ack("sys-nghean", to_h41, AckState.DONE)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as fail_after_done:
+        world.hub.delivery.ack("sys-nghean", to_h41, AckState.FAIL)
+    with pytest.raises(Conflict) as done_after_fail:
+        world.hub.delivery.ack("sys-other", to_g12, AckState.DONE)
+    with pytest.raises(Conflict) as processing_after_fail:
         world.hub.delivery.ack("sys-other", to_g12, AckState.PROCESSING)
     world.advance(3600)
 
     assert done.state is DeliveryState.DONE
     assert failed.state is DeliveryState.FAILED
-    assert twice.value.code == "delivery.already_acknowledged"
+    assert fail_after_done.value.code == "delivery.already_acknowledged"
+    assert done_after_fail.value.code == "delivery.already_acknowledged"
+    assert processing_after_fail.value.code == "delivery.already_acknowledged"
     assert world.hub.delivery.receive("sys-nghean") == []
     assert world.hub.delivery.receive("sys-other") == []
+
+
+@pytest.mark.parametrize(("ack", "final"), [(AckState.DONE, "done"), (AckState.FAIL, "failed")])
+def test_a_repeated_final_ack_answers_the_existing_result_and_changes_nothing(
+    world: HubWorld, ack: AckState, final: str
+) -> None:
+    sent = world.send("sys-vpcp", world.document(G22, [H41]))
+    delivery_id = sent.deliveries[0].delivery_id
+    world.hub.delivery.receive("sys-nghean")
+    first = world.hub.delivery.ack("sys-nghean", delivery_id, ack, reason="lần đầu")
+    acked_at = world.hub.tracking.package("sys-vpcp", sent.package_id).recipients[0]
+    audit_before = world.count("hub_audit")
+    world.advance(5)
+
+    again = world.hub.delivery.ack("sys-nghean", delivery_id, ack, reason="lần hai")
+    after = world.hub.tracking.package("sys-vpcp", sent.package_id).recipients[0]
+
+    assert first.state.value == final
+    assert (again.delivery_id, again.state, again.lease_until) == (delivery_id, first.state, None)
+    assert after.acknowledged_at == acked_at.acknowledged_at
+    assert after.state.value == final
+    assert world.count("hub_audit") == audit_before
+
+
+def test_a_final_ack_repeated_by_another_system_is_still_a_conflict(world: HubWorld) -> None:
+    # A second system hosting the same agency (sys-nghean2 next to sys-nghean).
+    world.hub.systems.register("sys-nghean2", "Hệ thống dự phòng", [H41])
+    sent = world.send("sys-vpcp", world.document(G22, [H41]))
+    delivery_id = sent.deliveries[0].delivery_id
+    world.hub.delivery.receive("sys-nghean")
+    world.hub.delivery.ack("sys-nghean", delivery_id, AckState.DONE)
+
+    with pytest.raises(Conflict) as other:
+        world.hub.delivery.ack("sys-nghean2", delivery_id, AckState.DONE)
+
+    assert other.value.code == "delivery.already_acknowledged"
 
 
 def test_processing_extends_the_lease(world: HubWorld) -> None:

@@ -50,6 +50,28 @@ def test_final_states_accept_nothing_more(final: DeliveryState, ack: AckState) -
     assert caught.value.code == "delivery.already_acknowledged"
 
 
+@pytest.mark.parametrize(
+    ("final", "ack", "acked_by", "repeat"),
+    [
+        (DeliveryState.DONE, AckState.DONE, "sys-a", True),
+        (DeliveryState.FAILED, AckState.FAIL, "sys-a", True),
+        (DeliveryState.DONE, AckState.FAIL, "sys-a", False),
+        (DeliveryState.FAILED, AckState.DONE, "sys-a", False),
+        (DeliveryState.DONE, AckState.PROCESSING, "sys-a", False),
+        (DeliveryState.DONE, AckState.DONE, "sys-b", False),
+        (DeliveryState.DONE, AckState.DONE, None, False),
+        (DeliveryState.LEASED, AckState.DONE, "sys-a", False),
+        (DeliveryState.PENDING, AckState.DONE, "sys-a", False),
+    ],
+)
+def test_only_the_same_final_ack_by_the_same_system_is_a_repeat(
+    final: DeliveryState, ack: AckState, acked_by: str | None, repeat: bool
+) -> None:
+    from lienthong.hub.model import repeats_final_ack
+
+    assert repeats_final_ack(final, ack, acked_by=acked_by, system_id="sys-a") is repeat
+
+
 def test_another_systems_running_lease_is_a_conflict() -> None:
     until = NOW + timedelta(seconds=30)
     with pytest.raises(Conflict) as caught:

@@ -3,22 +3,33 @@
 :func:`make_engine` is the only place an ``Engine`` is created, so every connection of
 lienthong gets the same settings: on SQLite, WAL journal, foreign keys on, a busy timeout,
 and real transactions (SQLAlchemy emits ``BEGIN`` itself, which also makes savepoints
-work); on PostgreSQL, the psycopg 3 driver and pre-ping of pooled connections.
+work); on PostgreSQL, the psycopg 3 driver, and a ping of pooled connections that sat idle.
+
+Why not ``pool_pre_ping``: it costs a round trip on *every* checkout, i.e. on every unit
+of work (a busy hub runs several per request). A connection that was in use a moment ago
+is alive; the ones that die in a pool are those left idle (a database restart, an idle
+timeout, a firewall). So a connection idle for more than :data:`PING_IDLE_S` is pinged
+at checkout and replaced if dead; a busy one is not. If a connection dies while in use
+anyway, SQLAlchemy sees the disconnect error, invalidates that connection and every
+older one in the pool, and the unit of work answers ``storage.unavailable`` (retryable).
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 from lienthong.errors import ConfigError
 
 #: How long a SQLite connection waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: A pooled PostgreSQL connection idle longer than this (seconds) is pinged at checkout.
+PING_IDLE_S = 5.0
 
 _POSTGRES_DRIVERS = {"postgresql", "postgresql+psycopg"}
 _SQLITE_DRIVERS = {"sqlite", "sqlite+pysqlite"}
@@ -57,7 +68,28 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
     parsed = parse_database_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _make_sqlite_engine(parsed, echo=echo)
-    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    return _make_postgres_engine(parsed, echo=echo)
+
+
+def _make_postgres_engine(url: URL, *, echo: bool) -> Engine:
+    engine = create_engine(url, echo=echo, pool_pre_ping=False)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since <= PING_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool then discards this connection and checks out another (up to 3 tries).
+            raise DisconnectionError("a pooled connection was found dead") from exc
+
+    return engine
 
 
 def _make_sqlite_engine(url: URL, *, echo: bool) -> Engine:

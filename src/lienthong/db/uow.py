@@ -100,6 +100,22 @@ class UnitOfWork:
         """Make everything done so far durable; later work needs another commit."""
         self.session.commit()
 
+    def autocommit(self) -> None:
+        """Let each statement commit on its own, on PostgreSQL: no ``BEGIN``/``COMMIT``
+        round trips. For use cases that only read, or whose writes are single statements
+        that each stand alone (recording a request nonce, say). Call it first, before any
+        statement; ``commit()`` and ``rollback()`` then change nothing.
+
+        Elsewhere — SQLite, or a unit of work joined to an outer transaction (tests) — it
+        does nothing, and statements commit with ``commit()`` as usual."""
+        bind = self.session.get_bind()
+        if (
+            isinstance(bind, Engine)
+            and bind.dialect.name == "postgresql"
+            and not self.session.in_transaction()
+        ):
+            self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
     def rollback(self) -> None:
         """Undo everything since the last commit."""
         self.session.rollback()

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -21,9 +21,15 @@ from starlette.concurrency import run_in_threadpool
 
 from lienthong.hub import schemas as s
 from lienthong.hub import views
-from lienthong.hub.http_auth import AnyCaller, HubDep, SystemId, system_caller_streamed
+from lienthong.hub.http_auth import (
+    AnyCaller,
+    HubDep,
+    SystemCallDep,
+    SystemId,
+    system_caller_streamed,
+)
 from lienthong.hub.model import MAX_CLAIM, MAX_VISIBILITY_S, MAX_WAIT_S, AckState, PackageKind
-from lienthong.hub.records import Delivery
+from lienthong.hub.records import Content, Delivery
 from lienthong.hub.services import HubService
 
 router = APIRouter(prefix="/api/v1")
@@ -46,11 +52,11 @@ def _kind(value: str | None) -> PackageKind | None:
 async def send_package(
     request: Request,
     hub: HubDep,
-    caller: Annotated[tuple[str, bytes], Depends(system_caller_streamed)],
+    caller: Annotated[tuple[str, bytes, str], Depends(system_caller_streamed)],
 ) -> s.SendResult:
-    system_id, body = caller
+    system_id, body, body_sha256 = caller
     started = time.perf_counter()
-    result = await run_in_threadpool(hub.intake.send, system_id, body)
+    result = await run_in_threadpool(partial(hub.intake.send, system_id, body, sha256=body_sha256))
     request.app.state.metrics.intake(
         views.kind(result.kind), len(body), time.perf_counter() - started, result.duplicate
     )
@@ -62,14 +68,16 @@ async def receive(
     *,
     request: Request,
     hub: HubDep,
-    system_id: SystemId,
+    caller: SystemCallDep,
     agency: str | None = None,
     kind: KindParam = None,
     max: Annotated[int, Query(ge=1, le=MAX_CLAIM)] = 10,
     wait: Annotated[int, Query(ge=0, le=MAX_WAIT_S)] = 0,
     visibility: Annotated[int, Query(ge=1, le=MAX_VISIBILITY_S)] = 60,
 ) -> s.ReceiveResult:
-    targets = await run_in_threadpool(hub.delivery.agencies, system_id, agency)
+    system_id, targets = await caller.run(
+        lambda system: (system, hub.delivery.agencies(system, agency))
+    )
     claim = partial(
         hub.delivery.receive,
         system_id,
@@ -137,18 +145,25 @@ async def inbox(
     responses={200: {"content": {"application/xml": {}}}},
     summary="The exact package bytes of a delivery",
 )
-async def content(request: Request, hub: HubDep, system_id: SystemId, delivery_id: str) -> Response:
-    found = await run_in_threadpool(hub.delivery.content, system_id, delivery_id)
+async def content(
+    request: Request, hub: HubDep, caller: SystemCallDep, delivery_id: str
+) -> Response:
+    etag_wanted = request.headers.get("if-none-match", "").strip()
+    found, body, stream = await caller.run(
+        lambda system_id: _content(hub, system_id, delivery_id, etag_wanted)
+    )
     etag = f'"{found.sha256}"'
     headers = {
         "ETag": etag,
         "X-Lienthong-Trace": json.dumps(views.trace(found.trace), ensure_ascii=True),
         "Content-Length": str(found.size),
     }
-    if request.headers.get("if-none-match", "").strip() == etag:
+    if etag_wanted == etag:
         del headers["Content-Length"]
         return Response(status_code=304, headers=headers)
-    stream = await run_in_threadpool(hub.delivery.open, found)
+    if body is not None:
+        return Response(body, media_type="application/xml", headers=headers)
+    assert stream is not None  # noqa: S101 - _content gives one or the other
 
     def chunks() -> Iterator[bytes]:
         with stream:
@@ -158,22 +173,40 @@ async def content(request: Request, hub: HubDep, system_id: SystemId, delivery_i
     return StreamingResponse(chunks(), media_type="application/xml", headers=headers)
 
 
+#: Packages up to this size are answered from memory (one read, no streaming machinery).
+CONTENT_IN_MEMORY = 8 * 1024 * 1024
+
+
+def _content(
+    hub: HubService, system_id: str, delivery_id: str, etag_wanted: str
+) -> tuple[Content, bytes | None, BinaryIO | None]:
+    """The delivery's facts and, unless the caller has them (ETag), its bytes: small
+    packages read whole, large ones as an open stream. One trip to the threadpool."""
+    found = hub.delivery.content(system_id, delivery_id)
+    if etag_wanted == f'"{found.sha256}"':
+        return found, None, None
+    stream = hub.delivery.open(found)
+    if found.size > CONTENT_IN_MEMORY:
+        return found, None, stream
+    with stream:
+        return found, stream.read(), None
+
+
 @router.post(
     "/deliveries/{delivery_id}/ack", response_model=s.AckResult, summary="Acknowledge a delivery"
 )
 async def ack(
     hub: HubDep,
-    system_id: SystemId,
+    caller: SystemCallDep,
     delivery_id: str,
     body: s.AckRequest,
     visibility: Annotated[int, Query(ge=1, le=MAX_VISIBILITY_S)] = 60,
 ) -> s.AckResult:
-    result = await run_in_threadpool(
+    result = await caller.run(
         partial(
             hub.delivery.ack,
-            system_id,
-            delivery_id,
-            AckState(body.state),
+            delivery_id=delivery_id,
+            state=AckState(body.state),
             reason=body.reason,
             visibility_s=visibility,
         )

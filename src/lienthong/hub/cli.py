@@ -8,6 +8,7 @@ The administration commands call the hub's services directly on the configured d
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -16,6 +17,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from lienthong.hub.cli_client import register_client_commands
 
 if TYPE_CHECKING:
     from lienthong.bootstrap import Container
@@ -32,6 +35,7 @@ app.add_typer(agency_app, name="agency")
 app.add_typer(system_app, name="system")
 app.add_typer(token_app, name="admin-token")
 app.add_typer(audit_app, name="audit")
+register_client_commands(app)
 
 console = Console(soft_wrap=True, highlight=False)
 
@@ -66,6 +70,26 @@ def serve(
     if obj.get("config"):
         os.environ["LIENTHONG_CONFIG"] = str(obj["config"])
     console.print(f"lienthong hub on http://{host}:{port} ({workers} worker(s))")
+    if workers > 1:
+        # The supervisor only starts and watches the workers: let it be a bare uvicorn
+        # process (~25 MB) instead of this one, which imported every command (~70 MB).
+        # Same process id and signals; each worker imports the hub as before.
+        sys.stdout.flush()
+        os.execv(  # noqa: S606 - our own interpreter, fixed arguments
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "lienthong.hub.app:app_from_environment",
+                "--factory",
+                f"--host={host}",
+                f"--port={port}",
+                f"--workers={workers}",
+                "--log-level=warning",
+                "--no-access-log",
+            ],
+        )
     uvicorn.run(
         "lienthong.hub.app:app_from_environment",
         factory=True,

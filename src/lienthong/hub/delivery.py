@@ -13,8 +13,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import Row
-
 from lienthong.clock import Clock
 from lienthong.db.uow import UnitOfWork
 from lienthong.errors import NotFound, PermissionDenied
@@ -28,6 +26,7 @@ from lienthong.hub.model import (
     ack_transition,
     clamp,
     effective_state,
+    repeats_final_ack,
 )
 from lienthong.hub.records import AckResult, Content, Delivery, InboxPage, trace_from_json
 from lienthong.storage import BlobStore
@@ -54,6 +53,7 @@ class DeliveryService:
     def agencies(self, system_id: str, agency: str | None = None) -> list[int]:
         """The agencies whose inbox ``system_id`` asks for: ``agency`` or all it hosts."""
         with self._uow() as uow:
+            uow.autocommit()  # reads only
             return self._agencies(uow, system_id, agency)
 
     @staticmethod
@@ -72,7 +72,7 @@ class DeliveryService:
         return [target.agency_id]
 
     @staticmethod
-    def _row(uow: UnitOfWork, system_id: str, delivery_id: str, *, lock: bool = False) -> Row[Any]:
+    def _row(uow: UnitOfWork, system_id: str, delivery_id: str, *, lock: bool = False) -> Any:
         row = uow.hub.delivery_row(delivery_id, for_update=lock)
         if row is None:
             raise NotFound(
@@ -113,9 +113,10 @@ class DeliveryService:
             )
             if not claimed:
                 return []
-            entry = {"deliveries": claimed, "lease_until": until.isoformat()}
-            self._audit.append(uow, [("claim", system_id, agency or "*", entry)], now)
             items = uow.hub.deliveries(claimed)
+            entry = {"deliveries": claimed, "lease_until": until.isoformat()}
+            # Last: the audit head row stays locked from here to the commit.
+            self._audit.append(uow, [("claim", system_id, agency or "*", entry)], now)
             uow.commit()
         return [_seen(d, now) for d in items]
 
@@ -147,6 +148,7 @@ class DeliveryService:
     def content(self, system_id: str, delivery_id: str) -> Content:
         """Where the delivery's exact bytes are (see :meth:`open`), and the trace."""
         with self._uow() as uow:
+            uow.autocommit()  # reads only
             row = self._row(uow, system_id, delivery_id)
         return Content(
             delivery_id=delivery_id,
@@ -169,13 +171,21 @@ class DeliveryService:
         reason: str = "",
         visibility_s: int = 60,
     ) -> AckResult:
-        """``done``/``fail`` (final, once) or ``processing`` (extends the lease)."""
+        """``done``/``fail`` (final, once) or ``processing`` (extends the lease).
+
+        The same ``done``/``fail`` repeated by the system that made it final answers the
+        existing result and writes nothing (a retry after a lost answer); a final
+        delivery's ``leased_by`` records that system.
+        """
         now = self._clock.now()
         with self._uow() as uow:
             uow.hub.take_write_lock()
             row = self._row(uow, system_id, delivery_id, lock=True)
+            current = DeliveryState(row.state)
+            if repeats_final_ack(current, state, acked_by=row.leased_by, system_id=system_id):
+                return AckResult(delivery_id=delivery_id, state=current, lease_until=None)
             new = ack_transition(
-                DeliveryState(row.state),
+                current,
                 state,
                 leased_by=row.leased_by,
                 leased_until=row.leased_until,
@@ -194,7 +204,12 @@ class DeliveryService:
                 if row.received_at is None:
                     values["received_at"] = now
             else:
-                values = {"state": new.value, "acked_at": now, "ack_reason": reason or None}
+                values = {
+                    "state": new.value,
+                    "acked_at": now,
+                    "ack_reason": reason or None,
+                    "leased_by": system_id,
+                }
             uow.hub.set_delivery(delivery_id, values)
             data = {"state": state.value, "reason": reason} if reason else {"state": state.value}
             self._audit.append(uow, [("ack", system_id, delivery_id, data)], now)

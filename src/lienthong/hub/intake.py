@@ -20,6 +20,7 @@ the two (never while holding SQLite's write lock); the writes run in a second on
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Collection
 from datetime import datetime
 
@@ -36,6 +37,7 @@ from lienthong.errors import (
     LimitExceeded,
     PermissionDenied,
     RoutingError,
+    StorageError,
     ValidationError,
 )
 from lienthong.hub.audit import AuditLog
@@ -62,7 +64,7 @@ from lienthong.hub.records import DeliveryRef, IntakeResult, TraceEntry, trace_t
 from lienthong.hub.repository import ResolvedAgency
 from lienthong.hub.signatures import SignatureChecker
 from lienthong.settings import EdxmlLimits
-from lienthong.storage import BlobStore
+from lienthong.storage import BlobStore, FileBlobStore
 
 
 class IntakeService:
@@ -95,8 +97,12 @@ class IntakeService:
         with self._uow() as uow:
             return uow.hub_systems.agencies_for_certificate(fingerprint(cert))
 
-    def send(self, system_id: str, data: bytes) -> IntakeResult:
-        """Take a package in for ``system_id`` (already authenticated)."""
+    def send(self, system_id: str, data: bytes, *, sha256: str | None = None) -> IntakeResult:
+        """Take a package in for ``system_id`` (already authenticated).
+
+        ``sha256``: the SHA-256 (hex) of ``data`` when the caller already computed it over
+        these very bytes (the HTTP edge does, to check the request's signature), so the
+        body is not hashed again."""
         now = self._clock.now()
         if len(data) > self.limits.max_package_bytes:
             raise LimitExceeded(
@@ -105,7 +111,9 @@ class IntakeService:
                 code="package.limit.size",
                 limit=self.limits.max_package_bytes,
             )
-        package = read_package(data, limits=self.limits)
+        # Lazy: attachments are located, never decoded (the hub stores the exact bytes and
+        # never needs their content); the signature check digests them as text.
+        package = read_package(data, limits=self.limits, attachments="lazy")
         report = validate_package(package, today=now.astimezone(VN_TZ).date())
         if not report.ok:
             problem = report.errors[0]
@@ -123,9 +131,9 @@ class IntakeService:
         signature = self._checker().check(data, self._allowed)
         if not signature.valid:
             raise signature_error(signature)
-        sha256 = sha256_hex(data)
+        sha256 = sha256 or sha256_hex(data)
         try:
-            result, notify = self._write(system_id, data, facts, sha256, now)
+            result, woken, pushed = self._write(system_id, data, facts, sha256, now)
         except IntegrityError:
             # A concurrent send of the same package committed first: answer its result.
             with self._uow() as uow:
@@ -135,32 +143,48 @@ class IntakeService:
                     "the package could not be stored (concurrent change)", code="conflict.intake"
                 ) from None
             return first
-        self._notifier.notify(notify)
+        self._notifier.notify(woken, push=pushed)
         return result
 
     def _write(
         self, system_id: str, data: bytes, facts: PackageFacts, sha256: str, now: datetime
-    ) -> tuple[IntakeResult, list[int]]:
-        """Steps 4–8. On PostgreSQL one transaction: the planning reads, the blob (written
+    ) -> tuple[IntakeResult, list[int], bool]:
+        """Steps 4–8; the result, the recipients to wake, whether any delivery is pushed. On PostgreSQL one transaction: the planning reads, the blob (written
         before the commit), the writes. On SQLite the reads run unlocked, then the blob is
         written, then the writes run under the write lock (never a blob write while it is
         held: the database blob store would wait on it)."""
         with self._uow() as uow:
             plan = self._plan(uow, system_id, facts, sha256)
             if isinstance(plan, IntakeResult):
-                return plan, []
+                return plan, [], False
             woken = [r.agency_id for r in plan.recipients]
             if uow.hub.dialect == "postgresql":
-                ref = self._blobs.put(data)
-                result = self._store(uow, plan, ref.sha256, ref.size, now)
+                size = self._put(data, sha256)
+                with uow.hub.batched():  # the writes go out together (a few round trips)
+                    result = self._store(uow, plan, sha256, size, now)
                 uow.commit()
-                return result, woken
-        ref = self._blobs.put(data)
+                return result, woken, bool(plan.pushed)
+        size = self._put(data, sha256)
         with self._uow() as uow:
             uow.hub.take_write_lock()
-            result = self._store(uow, plan, ref.sha256, ref.size, now)
+            with uow.hub.batched():
+                result = self._store(uow, plan, sha256, size, now)
             uow.commit()
-        return result, woken
+        return result, woken, bool(plan.pushed)
+
+    def _put(self, data: bytes, sha256: str) -> int:
+        """Store the exact bytes (durably) and check they are stored under ``sha256``."""
+        # The file store hashes ``bytes`` twice (once to look for an existing blob, once
+        # while writing); from a stream it hashes once, while writing. Others take bytes.
+        source = io.BytesIO(data) if isinstance(self._blobs, FileBlobStore) else data
+        ref = self._blobs.put(source)
+        if ref.sha256 != sha256 or ref.size != len(data):
+            raise StorageError(
+                f"the blob store kept {ref.sha256} ({ref.size} bytes) for a package hashed "
+                f"{sha256} ({len(data)} bytes)",
+                code="storage.integrity",
+            )
+        return ref.size
 
     def _plan(
         self, uow: UnitOfWork, system_id: str, facts: PackageFacts, sha256: str
@@ -344,8 +368,10 @@ class IntakeService:
             data["status_code"] = facts.status_code
         if kind is not None:
             data["links"] = {kind.value: facts.link_targets}
+        # NOTIFY is delivered at commit; sent before the audit entry, which comes last so
+        # that the audit head row stays locked as briefly as possible.
+        uow.hub.notify((r.agency_id for r in recipients), push=bool(plan.pushed))
         self._audit.append(uow, [("intake", system_id, package_id, data)], now)
-        uow.hub.notify(r.agency_id for r in recipients)
         return IntakeResult(
             package_id=package_id,
             kind=facts.kind,

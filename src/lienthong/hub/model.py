@@ -10,7 +10,9 @@ for one recipient agency. A delivery's transport state moves::
 
 ``done`` and ``failed`` are final. A lease that runs out makes the delivery available
 again: it reads as ``pending`` (see :func:`effective_state`) and may be claimed, even
-before anything rewrites its row.
+before anything rewrites its row. A final acknowledgement repeated by the system that
+made it (a client retrying after a lost answer) changes nothing and is answered with the
+result it already has (:func:`repeats_final_ack`).
 """
 
 from __future__ import annotations
@@ -92,6 +94,22 @@ def effective_state(
     return state
 
 
+_FINAL_STATE_OF_ACK = {AckState.DONE: DeliveryState.DONE, AckState.FAIL: DeliveryState.FAILED}
+
+
+def repeats_final_ack(
+    state: DeliveryState, ack: AckState, *, acked_by: str | None, system_id: str
+) -> bool:
+    """Whether ``ack`` by ``system_id`` repeats the final acknowledgement ``state`` came from.
+
+    ``acked_by`` is the system that made the delivery final (its row's ``leased_by``). A
+    repeat is answered with the existing result and changes nothing, so a client may retry
+    ``done``/``fail`` after losing the answer; anything else on a final delivery (the other
+    final state, ``processing``, another system) is still refused by :func:`ack_transition`.
+    """
+    return state.final and acked_by == system_id and _FINAL_STATE_OF_ACK.get(ack) is state
+
+
 def ack_transition(
     state: DeliveryState,
     ack: AckState,
@@ -103,7 +121,8 @@ def ack_transition(
 ) -> DeliveryState:
     """The state after ``ack`` by ``system_id``; :class:`Conflict` when it is not allowed.
 
-    ``done``/``fail`` are accepted once (``delivery.already_acknowledged`` after); a
+    ``done``/``fail`` change the state once (``delivery.already_acknowledged`` after —
+    callers answer a repeat by the same system first, see :func:`repeats_final_ack`); a
     delivery leased by another system whose lease still runs is ``delivery.leased``.
     """
     if state.final:

@@ -19,25 +19,35 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from lienthong.hub.repository import NOTIFY_CHANNEL
+from lienthong.hub.repository import NOTIFY_CHANNEL, PUSH_MARK
 
 log = logging.getLogger("lienthong.hub.notify")
 
 
 class Waiter:
-    """One registered wait: the agencies it cares about (``None``: any) and how to wake it."""
+    """One registered wait: the agencies it cares about (``None``: any), whether only
+    deliveries to push concern it, and how to wake it."""
 
-    __slots__ = ("agencies", "event", "wake")
+    __slots__ = ("agencies", "event", "pushes_only", "wake")
 
     def __init__(
         self,
         agencies: frozenset[int] | None,
         wake: Callable[[], None],
         event: asyncio.Event | threading.Event,
+        *,
+        pushes_only: bool = False,
     ) -> None:
         self.agencies = agencies
         self.wake = wake
         self.event = event
+        self.pushes_only = pushes_only
+
+    def wants(self, agencies: frozenset[int], push: bool) -> bool:
+        """Whether a notification about ``agencies`` (``push``: some to push) concerns it."""
+        if self.pushes_only and not push:
+            return False
+        return self.agencies is None or bool(self.agencies & agencies)
 
     async def wait(self, seconds: float) -> bool:
         """Wait (async) until woken or ``seconds`` passed; whether it was woken."""
@@ -79,18 +89,24 @@ class Notifier:
         yield from self._registered(agencies, wake, event)
 
     @contextlib.contextmanager
-    def waiting_thread(self, agencies: Iterable[int] | None = None) -> Iterator[Waiter]:
-        """Register a waiter for a plain thread."""
+    def waiting_thread(
+        self, agencies: Iterable[int] | None = None, *, pushes_only: bool = False
+    ) -> Iterator[Waiter]:
+        """Register a waiter for a plain thread (``pushes_only``: woken only for deliveries
+        to push by webhook, as the push worker is)."""
         event = threading.Event()
-        yield from self._registered(agencies, event.set, event)
+        yield from self._registered(agencies, event.set, event, pushes_only=pushes_only)
 
     def _registered(
         self,
         agencies: Iterable[int] | None,
         wake: Callable[[], None],
         event: asyncio.Event | threading.Event,
+        *,
+        pushes_only: bool = False,
     ) -> Iterator[Waiter]:
-        waiter = Waiter(None if agencies is None else frozenset(agencies), wake, event)
+        chosen = None if agencies is None else frozenset(agencies)
+        waiter = Waiter(chosen, wake, event, pushes_only=pushes_only)
         with self._lock:
             self._waiters.add(waiter)
         try:
@@ -99,11 +115,14 @@ class Notifier:
             with self._lock:
                 self._waiters.discard(waiter)
 
-    def notify(self, agencies: Iterable[int]) -> int:
-        """Wake every waiter interested in one of ``agencies``; how many were woken."""
+    def notify(self, agencies: Iterable[int], *, push: bool = True) -> int:
+        """Wake every waiter interested in one of ``agencies``; how many were woken.
+
+        ``push=False`` says none of the new deliveries is pushed by webhook: waiters that
+        only care about pushes sleep on."""
         wanted = frozenset(agencies)
         with self._lock:
-            targets = [w for w in self._waiters if w.agencies is None or w.agencies & wanted]
+            targets = [w for w in self._waiters if w.wants(wanted, push)]
         for waiter in targets:
             with contextlib.suppress(RuntimeError):  # its loop closed meanwhile
                 waiter.wake()
@@ -125,8 +144,15 @@ class Notifier:
 
 
 def parse_payload(payload: str) -> list[int]:
-    """The agency ids of a NOTIFY payload (``"3,17,42"``); junk is ignored."""
+    """The agency ids of a NOTIFY payload (``"3,17,42"``, or ``"push,3,17"``); junk is
+    ignored."""
     return [int(part) for part in payload.split(",") if part.strip().isdigit()]
+
+
+def payload_pushes(payload: str) -> bool:
+    """Whether a NOTIFY payload says some of its deliveries are pushed (see
+    :meth:`lienthong.hub.repository.HubRepository.notify`)."""
+    return payload.split(",", 1)[0].strip() == PUSH_MARK
 
 
 class PgListener:
@@ -180,7 +206,8 @@ class PgListener:
             self._notifier.notify_all()
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=1.0):
-                    self._notifier.notify(parse_payload(note.payload))
+                    payload = note.payload
+                    self._notifier.notify(parse_payload(payload), push=payload_pushes(payload))
         finally:
             with contextlib.suppress(Exception):
                 conn.close()

@@ -7,7 +7,8 @@ are in :mod:`.repository_deliveries`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Row, and_, insert, or_, select, text, update
@@ -24,12 +25,15 @@ from lienthong.db.tables import (
 )
 from lienthong.db.tables.hub import AUDIT_HEAD_ID
 from lienthong.directory.model import AgencyState, identifier_key
+from lienthong.hub import pgsql
 from lienthong.hub.model import PackageKind, Recipient
 from lienthong.hub.records import DeliveryRef, IntakeResult
 from lienthong.hub.repository_deliveries import DeliveryQueries
 
 #: The PostgreSQL channel that says "deliveries appeared for these agencies".
 NOTIFY_CHANNEL = "lienthong_hub"
+#: First item of a NOTIFY payload whose deliveries include some to push by webhook.
+PUSH_MARK = "push"
 _BATCH = 500
 
 d = hub_deliveries
@@ -50,10 +54,15 @@ class ResolvedAgency:
 class HubRepository(DeliveryQueries):
     """Packages, deliveries and links, read and written inside one unit of work.
 
-    The delivery queries (claims, inbox, rows) come from :class:`DeliveryQueries`."""
+    The delivery queries (claims, inbox, rows) come from :class:`DeliveryQueries`. On
+    PostgreSQL the statements of every request go through :mod:`.pgsql`."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, fast: bool = True) -> None:
+        """``fast=False`` keeps the portable Core statements on PostgreSQL too (tests
+        compare both forms)."""
         self._session = session
+        self._pg = pgsql.pg_cursor(session) if fast else None
+        self._dialect = session.get_bind().dialect.name
 
     def take_write_lock(self) -> None:
         """On SQLite, take the database's write lock now (before any read), so a use case
@@ -66,12 +75,27 @@ class HubRepository(DeliveryQueries):
                 .values(seq=hub_audit_head.c.seq)
             )
 
-    def notify(self, agency_ids: Iterable[int]) -> None:
-        """On PostgreSQL, NOTIFY the hub's channel (delivered at commit) with the agencies."""
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """On PostgreSQL, statements inside are pipelined (sent together; see
+        :meth:`.pgsql.PgCursor.pipeline`): use it around writes whose results are not
+        read. Leave it before committing. Elsewhere, nothing changes."""
+        if self._pg is None:
+            yield
+            return
+        with self._pg.pipeline():
+            yield
+
+    def notify(self, agency_ids: Iterable[int], *, push: bool = True) -> None:
+        """On PostgreSQL, NOTIFY the hub's channel (delivered at commit) with the agencies;
+        ``push``: some of the new deliveries are to be pushed (wakes the push workers)."""
         if self.dialect != "postgresql":
             return
-        payload = ",".join(str(a) for a in sorted(set(agency_ids)))
-        if payload:
+        ids = [str(a) for a in sorted(set(agency_ids))]
+        payload = ",".join([PUSH_MARK, *ids] if push and ids else ids)
+        if payload and self._pg is not None:
+            self._pg.execute(pgsql.NOTIFY, {"channel": NOTIFY_CHANNEL, "payload": payload[:7900]})
+        elif payload:
             self._session.execute(
                 text("SELECT pg_notify(:channel, :payload)"),
                 {"channel": NOTIFY_CHANNEL, "payload": payload[:7900]},
@@ -83,6 +107,11 @@ class HubRepository(DeliveryQueries):
         """Identifier key → agency for every identifier that resolves (one query per 500)."""
         keys = sorted({identifier_key(i) for i in identifiers if identifier_key(i)})
         found: dict[str, ResolvedAgency] = {}
+        if self._pg is not None:
+            for key, agency_id, qcvn, qd20, state in self._pg.all(pgsql.RESOLVE, {"keys": keys}):
+                locked = state == AgencyState.LOCKED.value
+                found[key] = ResolvedAgency(int(agency_id), qcvn or qd20, locked)
+            return found
         for start in range(0, len(keys), _BATCH):
             rows = self._session.execute(
                 select(
@@ -103,6 +132,15 @@ class HubRepository(DeliveryQueries):
 
     def sender(self, identifier: str, system_id: str) -> tuple[ResolvedAgency, bool] | None:
         """The agency ``identifier`` names and whether ``system_id`` hosts it (one query)."""
+        if self._pg is not None:
+            found = self._pg.one(
+                pgsql.SENDER, {"system_id": system_id, "key": identifier_key(identifier)}
+            )
+            if found is None:
+                return None
+            agency_id, qcvn, qd20, state, hosted_by = found
+            locked = state == AgencyState.LOCKED.value
+            return ResolvedAgency(int(agency_id), qcvn or qd20, locked), hosted_by is not None
         hosting = hub_system_agencies
         row = self._session.execute(
             select(
@@ -143,6 +181,20 @@ class HubRepository(DeliveryQueries):
 
     def find_duplicate(self, dedup_key: str) -> IntakeResult | None:
         """The first send with this dedup key, as its answer (``duplicate`` set)."""
+        if self._pg is not None:
+            first = self._pg.one(pgsql.DUPLICATE, {"key": dedup_key})
+            if first is None:
+                return None
+            package_id, kind, document_id, sha256 = first
+            found = self._pg.all(pgsql.PACKAGE_DELIVERY_REFS, {"id": package_id})
+            return IntakeResult(
+                package_id=package_id,
+                kind=PackageKind(kind),
+                document_id=document_id,
+                sha256=sha256,
+                duplicate=True,
+                deliveries=tuple(DeliveryRef(i, code) for i, code in found),
+            )
         row = self._session.execute(
             select(p.c.id, p.c.kind, p.c.document_id, p.c.sha256).where(p.c.dedup_key == dedup_key)
         ).first()
@@ -162,15 +214,22 @@ class HubRepository(DeliveryQueries):
 
     def add_package(self, values: Mapping[str, Any]) -> None:
         """Insert one package row (``values`` has every column)."""
+        if self._pg is not None:
+            self._pg.execute(pgsql.INSERT_PACKAGE, dict(values))
+            return
         self._session.execute(insert(p).values(dict(values)))
 
     def add_deliveries(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert the deliveries of a package in one executemany (batched by the driver)."""
-        if rows:
+        if rows and self._pg is not None:
+            self._pg.many(pgsql.INSERT_DELIVERY, [dict(r) for r in rows])
+        elif rows:
             self._session.execute(insert(d), [dict(r) for r in rows])
 
     def add_links(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
+        if rows and self._pg is not None:
+            self._pg.many(pgsql.INSERT_LINK, [dict(r) for r in rows])
+        elif rows:
             self._session.execute(insert(hub_links), [dict(r) for r in rows])
 
     def document_sender(self, document_id: str) -> Recipient | None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from lienthong.db.tables import hub_audit, hub_audit_checkpoints, hub_audit_head
 from lienthong.db.tables.hub import AUDIT_HEAD_ID
 from lienthong.errors import StorageError
+from lienthong.hub import pgsql
 from lienthong.hub.audit_chain import AuditEntry, entry_hash
 
 head = hub_audit_head
@@ -27,8 +28,10 @@ head = hub_audit_head
 class AuditRepository:
     """Appends to and reads the audit log inside one unit of work."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, fast: bool = True) -> None:
+        """``fast=False``: the portable Core statements on PostgreSQL too (for tests)."""
         self._session = session
+        self._pg = pgsql.pg_cursor(session) if fast else None
 
     def append(
         self, entries: Sequence[tuple[str, str, str, dict[str, Any]]], at: datetime
@@ -36,19 +39,23 @@ class AuditRepository:
         """Append ``(action, actor, subject, data)`` entries; return them as chained."""
         if not entries:
             return []
-        row = self._session.execute(
-            update(head)
-            .where(head.c.id == AUDIT_HEAD_ID)
-            .values(seq=head.c.seq + len(entries))
-            .returning(head.c.seq, head.c.hash)
-        ).first()
+        row: Any
+        if self._pg is not None:
+            row = self._pg.one(pgsql.AUDIT_TAKE_HEAD, {"n": len(entries), "id": AUDIT_HEAD_ID})
+        else:
+            row = self._session.execute(
+                update(head)
+                .where(head.c.id == AUDIT_HEAD_ID)
+                .values(seq=head.c.seq + len(entries))
+                .returning(head.c.seq, head.c.hash)
+            ).first()
         if row is None:
             raise StorageError(
                 "the audit log's head row is missing: run `lienthong db upgrade`",
                 code="storage.schema",
             )
-        seq = int(row.seq) - len(entries)
-        prev = str(row.hash)
+        seq = int(row[0]) - len(entries)
+        prev = str(row[1])
         made: list[AuditEntry] = []
         for action, actor, subject, data in entries:
             seq += 1
@@ -56,23 +63,27 @@ class AuditRepository:
             entry = entry.with_hash(entry_hash(prev, entry))
             made.append(entry)
             prev = entry.hash
+        rows = [
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "action": e.action,
+                "actor": e.actor,
+                "subject": e.subject,
+                "data": e.data_json,
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
+            for e in made
+        ]
+        if self._pg is not None:
+            # One round trip for both while the head row is locked.
+            with self._pg.pipeline():
+                self._pg.execute(pgsql.AUDIT_SET_HASH, {"hash": prev, "id": AUDIT_HEAD_ID})
+                self._pg.many(pgsql.INSERT_AUDIT, rows)
+            return made
         self._session.execute(update(head).where(head.c.id == AUDIT_HEAD_ID).values(hash=prev))
-        self._session.execute(
-            insert(hub_audit),
-            [
-                {
-                    "seq": e.seq,
-                    "at": e.at,
-                    "action": e.action,
-                    "actor": e.actor,
-                    "subject": e.subject,
-                    "data": e.data_json,
-                    "prev_hash": e.prev_hash,
-                    "hash": e.hash,
-                }
-                for e in made
-            ],
-        )
+        self._session.execute(insert(hub_audit), rows)
         return made
 
     def head(self, *, lock: bool = False) -> tuple[int, str]:
@@ -120,11 +131,17 @@ class AuditRepository:
     def add_checkpoint(
         self, seq: int, hash_: str, at: datetime, signature: str, certificate: str
     ) -> None:
-        self._session.execute(
-            insert(hub_audit_checkpoints).values(
-                seq=seq, hash=hash_, at=at, signature=signature, certificate=certificate
-            )
-        )
+        values = {
+            "seq": seq,
+            "hash": hash_,
+            "at": at,
+            "signature": signature,
+            "certificate": certificate,
+        }
+        if self._pg is not None:  # may run inside the intake's pipeline
+            self._pg.execute(pgsql.INSERT_CHECKPOINT, values)
+            return
+        self._session.execute(insert(hub_audit_checkpoints).values(values))
 
     def checkpoint_at(self, seq: int) -> Row[Any] | None:
         return self._session.execute(

@@ -8,14 +8,17 @@ the write lock before it reads (see ``docs/hub.md``, "Delivery and leases").
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, case, func, select, update
+from psycopg.rows import namedtuple_row
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from lienthong.db.tables import hub_deliveries, hub_packages
+from lienthong.hub import pgsql
 from lienthong.hub.model import DeliveryState, PackageKind
 from lienthong.hub.records import Delivery
 
@@ -24,14 +27,16 @@ p = hub_packages
 
 
 class DeliveryQueries:
-    """Reads and writes of ``hub_deliveries`` (needs ``_session`` and ``dialect``)."""
+    """Reads and writes of ``hub_deliveries`` (needs ``_session``, ``_pg``, ``_dialect``)."""
 
     _session: Session
+    _pg: pgsql.PgCursor | None
+    _dialect: str
 
     @property
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
-        return self._session.get_bind().dialect.name
+        return self._dialect
 
     def _available(self, agency_ids: Sequence[int], kind: PackageKind | None, now: datetime) -> Any:
         condition = and_(
@@ -56,6 +61,18 @@ class DeliveryQueries:
         """Lease up to ``limit`` available deliveries to ``system_id``; their ids, oldest first."""
         if not agency_ids or limit <= 0:
             return []
+        if self._pg is not None:
+            params: dict[str, Any] = {
+                "system_id": system_id,
+                "until": until,
+                "now": now,
+                "agencies": list(agency_ids),
+                "limit": limit,
+            }
+            if kind is not None:
+                params["kind"] = kind.value
+            sql = pgsql.CLAIM_ANY if kind is None else pgsql.CLAIM_KIND
+            return sorted(str(r[0]) for r in self._pg.all(sql, params))
         pick = (
             select(d.c.id)
             .where(self._available(agency_ids, kind, now))
@@ -83,6 +100,9 @@ class DeliveryQueries:
         """The deliveries with these ids, with their package's facts, in id order."""
         if not delivery_ids:
             return []
+        if self._pg is not None:
+            found = self._pg.all(pgsql.DELIVERIES, {"ids": list(delivery_ids)})
+            return [_pg_delivery(*r) for r in found]
         rows = self._session.execute(
             _delivery_select().where(d.c.id.in_(list(delivery_ids))).order_by(d.c.id)
         ).all()
@@ -109,8 +129,15 @@ class DeliveryQueries:
         rows = self._session.execute(query.order_by(d.c.id).limit(limit)).all()
         return [_to_delivery(r) for r in rows]
 
-    def delivery_row(self, delivery_id: str, *, for_update: bool = False) -> Row[Any] | None:
-        """The delivery's row joined with its package's sha256, size and trace."""
+    def delivery_row(self, delivery_id: str, *, for_update: bool = False) -> Any:
+        """The delivery's row joined with its package's sha256, size and trace (columns as
+        attributes), or ``None``."""
+        if self._pg is not None:
+            sql = pgsql.DELIVERY_ROW_FOR_UPDATE if for_update else pgsql.DELIVERY_ROW
+            row = self._pg.one(sql, {"id": delivery_id}, namedtuple_row)
+            if row is None:
+                return None
+            return row._replace(**{c: pgsql.utc(getattr(row, c)) for c in pgsql.DELIVERY_TIMES})
         query = (
             select(d, p.c.sha256, p.c.size, p.c.trace, p.c.sender_code, p.c.document_id)
             .join(p, p.c.id == d.c.package_id)
@@ -121,6 +148,10 @@ class DeliveryQueries:
         return self._session.execute(query).first()
 
     def set_delivery(self, delivery_id: str, values: Mapping[str, Any]) -> None:
+        if self._pg is not None:
+            sql = _update_sql(tuple(values))
+            self._pg.execute(sql, {**values, "id": delivery_id})
+            return
         self._session.execute(update(d).where(d.c.id == delivery_id).values(dict(values)))
 
     def queue_stats(self, now: datetime) -> Sequence[Any]:
@@ -145,6 +176,11 @@ class DeliveryQueries:
         return self._session.execute(query).all()
 
 
+@functools.lru_cache(maxsize=64)
+def _update_sql(columns: tuple[str, ...]) -> str:
+    return pgsql.update_delivery_sql(columns)
+
+
 def _flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
@@ -167,7 +203,7 @@ def _delivery_select() -> Any:
     ).join(p, p.c.id == d.c.package_id)
 
 
-def _to_delivery(row: Row[Any]) -> Delivery:
+def _to_delivery(row: Any) -> Delivery:
     state = DeliveryState(row.state)
     return Delivery(
         delivery_id=row.id,
@@ -183,4 +219,37 @@ def _to_delivery(row: Row[Any]) -> Delivery:
         received_at=row.received_at,
         lease_until=row.leased_until if state is DeliveryState.LEASED else None,
         attempts=int(row.claims),
+    )
+
+
+def _pg_delivery(  # noqa: PLR0917 - the columns of pgsql.DELIVERIES, in order
+    delivery_id: str,
+    package_id: str,
+    kind: str,
+    recipient_code: str,
+    state_value: str,
+    leased_until: datetime | None,
+    claims: int,
+    sender_code: str,
+    document_id: str,
+    sha256: str,
+    size: int,
+    status_code: str | None,
+    received_at: datetime,
+) -> Delivery:
+    state = DeliveryState(state_value)
+    return Delivery(
+        delivery_id=delivery_id,
+        package_id=package_id,
+        kind=PackageKind(kind),
+        sender=sender_code,
+        recipient=recipient_code,
+        document_id=document_id,
+        sha256=sha256,
+        size=int(size),
+        status_code=status_code,
+        state=state,
+        received_at=received_at.astimezone(UTC),
+        lease_until=pgsql.utc(leased_until) if state is DeliveryState.LEASED else None,
+        attempts=int(claims),
     )

@@ -8,6 +8,7 @@ repository never sees a secret in clear. It never commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from lienthong.db.tables import (
     hub_systems,
 )
 from lienthong.errors import Conflict, NotFound
+from lienthong.hub import pgsql
 from lienthong.hub.model import SystemState
 from lienthong.hub.records import AgencyCertificate, System
 
@@ -32,11 +34,27 @@ s = hub_systems
 sa_ = hub_system_agencies
 
 
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A system's state and sealed secrets, as request authentication reads them."""
+
+    state: str
+    secret: bytes
+    previous_secret: bytes | None
+    previous_expires_at: datetime | None
+
+
+def _bytes(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
 class SystemRepository:
     """Systems, hosting, certificates, admin tokens and nonces inside one unit of work."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, fast: bool = True) -> None:
+        """``fast=False``: the portable Core statements on PostgreSQL too (for tests)."""
         self._session = session
+        self._pg = pgsql.pg_cursor(session) if fast else None
 
     # -- systems --------------------------------------------------------------------------
 
@@ -75,6 +93,23 @@ class SystemRepository:
         """The system's row, or ``None``."""
         return self._row(system_id)
 
+    def credentials(self, system_id: str) -> Credentials | None:
+        """What authenticating a request needs of the system (sealed secrets), or ``None``."""
+        if self._pg is not None:
+            found = self._pg.one(pgsql.CREDENTIALS, {"system_id": system_id})
+            if found is None:
+                return None
+            state, secret, previous, expires = found
+            return Credentials(state, bytes(secret), _bytes(previous), pgsql.utc(expires))
+        row = self._session.execute(
+            select(s.c.state, s.c.secret, s.c.previous_secret, s.c.previous_expires_at).where(
+                s.c.system_id == system_id
+            )
+        ).first()
+        if row is None:
+            return None
+        return Credentials(row.state, row.secret, row.previous_secret, row.previous_expires_at)
+
     def get(self, system_id: str) -> System:
         return self._to_system(self.row(system_id))
 
@@ -98,6 +133,8 @@ class SystemRepository:
 
     def hosted(self, system_id: str) -> list[int]:
         """The internal ids of the agencies the system hosts."""
+        if self._pg is not None:
+            return [int(r[0]) for r in self._pg.all(pgsql.HOSTED, {"system_id": system_id})]
         return sorted(
             int(a)
             for a in self._session.execute(
@@ -119,7 +156,21 @@ class SystemRepository:
         (the lowest system id when several do)."""
         if not agency_ids:
             return {}
-        rows = self._session.execute(
+        rows: Sequence[Any]
+        if self._pg is not None:
+            rows = self._pg.all(
+                pgsql.WEBHOOK_TARGETS,
+                {"agencies": list(agency_ids), "active": SystemState.ACTIVE.value},
+            )
+        else:
+            rows = self._webhook_rows(agency_ids)
+        out: dict[int, tuple[str, str]] = {}
+        for agency_id, system_id, url in rows:
+            out.setdefault(int(agency_id), (system_id, url))
+        return out
+
+    def _webhook_rows(self, agency_ids: Sequence[int]) -> Sequence[Any]:
+        return self._session.execute(
             select(sa_.c.agency_id, s.c.system_id, s.c.webhook_url)
             .join(s, s.c.system_id == sa_.c.system_id)
             .where(
@@ -129,10 +180,6 @@ class SystemRepository:
             )
             .order_by(s.c.system_id)
         ).all()
-        out: dict[int, tuple[str, str]] = {}
-        for agency_id, system_id, url in rows:
-            out.setdefault(int(agency_id), (system_id, url))
-        return out
 
     def _to_system(self, row: Row[Any]) -> System:
         return System(
@@ -211,6 +258,9 @@ class SystemRepository:
 
     def record_nonce(self, system_id: str, nonce: str, expires_at: datetime) -> bool:
         """Store a nonce; ``True`` if it was stored before (a replay)."""
+        if self._pg is not None:
+            params = {"system_id": system_id, "nonce": nonce, "expires_at": expires_at}
+            return self._pg.one(pgsql.RECORD_NONCE, params) is None
         dialect = self._session.get_bind().dialect.name
         values = {"system_id": system_id, "nonce": nonce, "expires_at": expires_at}
         if dialect == "postgresql":

@@ -236,6 +236,13 @@ class SystemService:
     ) -> auth.AuthenticatedSystem:
         """Verify a system's signed request (records its nonce); ``auth.*`` otherwise."""
         with self._uow() as uow:
+            # Two single statements (read the secrets; record the nonce, durably): no
+            # transaction around them is needed, and none saves two round trips.
+            uow.autocommit()
+            # It reads the system, then writes the nonce: on SQLite, take the write lock
+            # first, or a concurrent commit makes the read snapshot stale ("database is
+            # locked" at once, not after the busy timeout).
+            uow.hub.take_write_lock()
 
             def lookup(system_id: str) -> Sequence[bytes]:
                 return self._secrets(uow, system_id)
@@ -265,7 +272,7 @@ class SystemService:
         return self._box().decrypt(row.secret, context=system_id)
 
     def _secrets(self, uow: UnitOfWork, system_id: str) -> list[bytes]:
-        row = uow.hub_systems.find(system_id)
+        row = uow.hub_systems.credentials(system_id)
         if row is None:
             return []
         if row.state != SystemState.ACTIVE.value:

@@ -232,7 +232,7 @@ class PushWorker:
             if busy:
                 continue
             if self._notifier is not None:
-                with self._notifier.waiting_thread() as waiter:
+                with self._notifier.waiting_thread(pushes_only=True) as waiter:
                     waiter.wait_blocking(self._interval)
             else:
                 self._stop.wait(self._interval)

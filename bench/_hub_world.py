@@ -1,0 +1,334 @@
+"""The world ``bench/hub_load.py`` runs in: a throw-away PostgreSQL database, a demo PKI,
+agencies and systems, signed ~400 KB packages, and the hub as real server processes.
+
+Not a benchmark itself (``make bench`` runs it and nothing happens).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+from lienthong.clock import VN_TZ
+from lienthong.edxml import model as m
+from lienthong.edxml.attachments import attachment_from_bytes
+from lienthong.edxml.document_id import build_document_id
+from lienthong.edxml.writer import package_to_bytes
+from lienthong.edxml.xmldsig import sign_package
+from lienthong.pki.model import SigningIdentity
+
+ADMIN_URL = os.environ.get(
+    "LIENTHONG_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+LIENTHONG = Path(sys.executable).with_name("lienthong")
+#: Random bytes appended to a one-page PDF: the attachment is ~300 KB, the package ~400 KB.
+ATTACHMENT_BYTES = 300_000
+BROADCAST_SENDER = "000.00.00.G22"
+HOST = "127.0.0.1"
+
+
+def sender_code(i: int) -> str:
+    return f"000.01.{i + 1:02d}.H41"
+
+
+def receiver_code(i: int) -> str:
+    return f"000.00.{i + 1:02d}.G12"
+
+
+def broadcast_code(i: int) -> str:
+    return f"000.00.{i + 1:02d}.H08"
+
+
+# -- the database ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def temporary_database() -> Iterator[URL]:
+    """A new PostgreSQL database (random name), dropped on the way out."""
+    admin = create_engine(make_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
+    name = f"lienthong_bench_{os.getpid()}_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.url.set(database=name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+# -- agencies, systems, packages ---------------------------------------------------------
+
+
+@dataclass
+class World:
+    """Where everything lives and the environment the hub server runs with."""
+
+    root: Path
+    url: URL
+    pairs: int
+    env: dict[str, str] = field(default_factory=dict)
+    #: system id → secret
+    secrets: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.root / "pki"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.root / "data" / "blobs"
+
+
+def build_world(root: Path, url: URL, pairs: int, blob_store: str) -> World:
+    """Migrate, make the demo PKI, register agencies and systems; the hub's environment."""
+    from lienthong.bootstrap import build_container
+    from lienthong.db import migrate
+    from lienthong.db.engine import make_engine
+    from lienthong.directory.model import AgencyDraft
+    from lienthong.pki.testing import TEST_PASSPHRASE, demo_pki
+    from lienthong.settings import load_settings
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    agencies = {BROADCAST_SENDER: "Văn phòng Chính phủ"}
+    for i in range(pairs):
+        agencies[sender_code(i)] = f"Sở số {i + 1} tỉnh Nghệ An"
+        agencies[receiver_code(i)] = f"Cục số {i + 1} Bộ Tài chính"
+    for i in range(63):
+        agencies[broadcast_code(i)] = f"Phòng số {i + 1} tỉnh Bình Dương"
+    pki = demo_pki(root, list(agencies.items()))
+    world = World(root=root, url=url, pairs=pairs)
+    world.env = {
+        "LIENTHONG_DATA_DIR": str(root / "data"),
+        "LIENTHONG_DATABASE_URL": url.render_as_string(hide_password=False),
+        "LIENTHONG_BLOB_STORE": blob_store,
+        "LIENTHONG_HUB_MASTER_KEY": base64.b64encode(os.urandom(32)).decode("ascii"),
+        "LIENTHONG_PKI_DIR": str(world.pki_dir),
+        "LIENTHONG_PKI_PASSPHRASE": TEST_PASSPHRASE,
+        "LIENTHONG_HUB_IDENTITY": pki.system.name,
+    }
+    settings = load_settings(**_settings_overrides(world.env))
+    with build_container(settings) as container:
+        for code, name in agencies.items():
+            container.directory.register(AgencyDraft(name=name, qcvn_id=code))
+        systems = {f"sys-send-{i}": [sender_code(i)] for i in range(pairs)}
+        systems.update({f"sys-recv-{i}": [receiver_code(i)] for i in range(pairs)})
+        systems["sys-broadcast"] = [BROADCAST_SENDER]
+        systems["sys-broadcast-inbox"] = [broadcast_code(i) for i in range(63)]
+        for system_id, hosted in systems.items():
+            issued = container.hub.systems.register(system_id, system_id, hosted)
+            world.secrets[system_id] = issued.secret
+    return world
+
+
+def _settings_overrides(env: dict[str, str]) -> dict[str, Any]:
+    return {
+        "data_dir": Path(env["LIENTHONG_DATA_DIR"]),
+        "database_url": env["LIENTHONG_DATABASE_URL"],
+        "blob_store": env["LIENTHONG_BLOB_STORE"],
+        "hub_master_key": env["LIENTHONG_HUB_MASTER_KEY"],
+        "pki_dir": Path(env["LIENTHONG_PKI_DIR"]),
+        "pki_passphrase": env["LIENTHONG_PKI_PASSPHRASE"],
+        "hub_identity": env["LIENTHONG_HUB_IDENTITY"],
+    }
+
+
+def agency_identity(pki_dir: Path, agency_id: str) -> SigningIdentity:
+    """The organisation identity of ``agency_id`` in the demo PKI at ``pki_dir``."""
+    from lienthong.pki.ca import agency_entry_name
+    from lienthong.pki.identity import load_identity
+    from lienthong.pki.testing import TEST_PASSPHRASE
+
+    return load_identity(pki_dir, agency_entry_name(agency_id), TEST_PASSPHRASE)
+
+
+_PDF: list[bytes] = []
+
+
+def attachment_bytes(size: int = ATTACHMENT_BYTES) -> bytes:
+    """A one-page PDF followed by random bytes up to ``size`` (random: nothing compresses)."""
+    if not _PDF:
+        from lienthong.pdfsign.sample import attachment_pdf
+
+        _PDF.append(attachment_pdf())
+    pdf = _PDF[0]
+    return pdf + b"\n%" + os.urandom(max(0, size - len(pdf) - 2))
+
+
+def signed_package(
+    identity: SigningIdentity, sender: str, recipients: Sequence[str], number: int, tag: str
+) -> tuple[str, bytes]:
+    """A signed document package from ``sender`` with a ~300 KB attachment, and its
+    DocumentId."""
+    now = datetime.now(VN_TZ).replace(tzinfo=None, microsecond=0)
+    notation = f"BENCH-{tag}"
+    header = m.MessageHeader(
+        from_=m.Organization(sender, "Cơ quan gửi"),
+        to=[m.Organization(code, "Cơ quan nhận") for code in recipients],
+        code=m.Code(str(number), notation),
+        promulgation_info=m.PromulgationInfo("Hà Nội", now.date()),
+        document_type=m.DocumentType(1, 0, "Công văn"),
+        subject="V/v đo hiệu năng trục liên thông",
+        signer_info=m.SignerInfo("Giám đốc", "Giám đốc", "Nguyễn Văn A"),
+        document_id=build_document_id(sender, now.date(), number, notation),
+    )
+    package = m.DocumentPackage(
+        header=header,
+        trace_headers=[m.TraceHeader(sender, now)],
+        business=m.Business(),
+        attachments=[attachment_from_bytes("vanban.pdf", attachment_bytes(), content_id="1")],
+    )
+    return header.document_id, sign_package(package_to_bytes(package), identity)
+
+
+# -- the hub as server processes ---------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                found.extend(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo.extend(_children(current))
+    return out
+
+
+def status_kib(pid: int, field_name: str) -> int:
+    """A ``/proc/<pid>/status`` field in KiB (0 if the process is gone)."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def pss_kib(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return 0
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time of ``pids`` so far (processes that are gone count 0)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICK
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores), from ``/proc/stat``."""
+    parts = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    values = [int(v) for v in parts]
+    idle = values[3] + values[4]
+    return (sum(values[:8]) - idle) / _TICK
+
+
+class HubServer:
+    """``lienthong hub serve --workers N`` in the background, with its memory sampled."""
+
+    def __init__(self, world: World, workers: int, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LIENTHONG_")}
+        env.update(world.env)
+        self._log = log.open("wb")
+        self.proc = subprocess.Popen(
+            [str(LIENTHONG), "hub", "serve", "--port", str(self.port), "--workers", str(workers)],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self.workers = workers
+        self.peak_rss_kib = 0
+        self.peak_pss_kib = 0
+        self.peak_by_process: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"the hub exited ({self.proc.returncode}); see {self._log.name}")
+            with contextlib.suppress(httpx.HTTPError):
+                up = httpx.get(self.url + "/healthz", timeout=2).text == "ok"
+                # every worker must be up, not just the first to answer
+                if up and len(self.pids()) >= self.workers + (1 if self.workers > 1 else 0):
+                    self._sampler.start()
+                    return
+            time.sleep(0.2)
+        raise SystemExit("the hub did not start in time")
+
+    def pids(self) -> list[int]:
+        """The server's processes (the supervisor and its workers)."""
+        return process_tree(self.proc.pid)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            pids = self.pids()
+            rss = {pid: status_kib(pid, "VmRSS") for pid in pids}
+            self.peak_rss_kib = max(self.peak_rss_kib, sum(rss.values()))
+            self.peak_pss_kib = max(self.peak_pss_kib, sum(pss_kib(p) for p in pids))
+            for pid, value in rss.items():
+                self.peak_by_process[pid] = max(self.peak_by_process.get(pid, 0), value)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._sampler.is_alive():
+            self._sampler.join()
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()

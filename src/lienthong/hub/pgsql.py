@@ -1,0 +1,287 @@
+"""The hub's hot statements on PostgreSQL, run on the unit of work's own psycopg connection.
+
+Every request runs a handful of statements (authentication, intake, claims, content,
+acknowledgements). Through the ORM ``Session`` with a statement built per call, each
+costs ~0.15–0.4 ms of CPU in SQLAlchemy alone; sent as a fixed SQL string on the psycopg
+cursor — which prepares it on the server after five runs — ~0.02 ms (``bench/hub_load.py``,
+``docs/performance.md``). So on PostgreSQL the repositories send these statements here;
+on SQLite (the embedded store) they keep their SQLAlchemy Core form. Both forms are run
+by the same integration tests.
+
+:class:`PgCursor` runs SQL on the connection the unit of work's ``Session`` holds, so
+the statements belong to its transaction: they commit and roll back with it (and, in
+tests, stay inside the test's savepoint). A driver error is re-raised as SQLAlchemy's
+(``IntegrityError``, ``OperationalError``…), so callers and the unit of work handle it
+as before. ``timestamptz`` values come back in UTC, as :class:`~lienthong.db.types.UtcDateTime`
+gives them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import RowFactory
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, SessionTransaction
+
+Params = Sequence[Any] | dict[str, Any] | None
+
+
+class PgCursor:
+    """Sends SQL on the psycopg connection of a ``Session``'s current transaction."""
+
+    __slots__ = ("_conn", "_piped", "_session", "_tx")
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._tx: SessionTransaction | None = None
+        self._conn: psycopg.Connection[Any] | None = None
+        self._piped = False
+
+    def connection(self) -> psycopg.Connection[Any]:
+        """The driver connection (begins the Session's transaction if none is open)."""
+        tx = self._session.get_transaction()
+        if self._conn is None or tx is None or tx is not self._tx:
+            self._conn = self._session.connection().connection.driver_connection
+            self._tx = self._session.get_transaction()
+        assert self._conn is not None  # noqa: S101 - a psycopg connection by the dialect
+        return self._conn
+
+    def execute(
+        self, sql: str, params: Params = None, row_factory: RowFactory[Any] | None = None
+    ) -> psycopg.Cursor[Any]:
+        """Run one statement; the cursor, to fetch from (see :meth:`one`, :meth:`all`)."""
+        conn = self.connection()
+        try:
+            cursor = conn.cursor(row_factory=row_factory) if row_factory else conn.cursor()
+            return cursor.execute(sql, params)
+        except psycopg.Error as exc:
+            raise _wrapped(sql, params, exc) from exc
+
+    def one(
+        self, sql: str, params: Params = None, row_factory: RowFactory[Any] | None = None
+    ) -> Any:
+        """The first row (a tuple, or what ``row_factory`` makes), or ``None``."""
+        cursor = self.execute(sql, params, row_factory)
+        try:
+            return cursor.fetchone()
+        except psycopg.Error as exc:  # in a pipeline, errors come with the results
+            raise _wrapped(sql, params, exc) from exc
+
+    def all(self, sql: str, params: Params = None) -> list[Any]:
+        """Every row, as tuples."""
+        cursor = self.execute(sql, params)
+        try:
+            return cursor.fetchall()
+        except psycopg.Error as exc:
+            raise _wrapped(sql, params, exc) from exc
+
+    def many(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> None:
+        """One statement for many parameter sets (psycopg pipelines them: one round trip)."""
+        conn = self.connection()
+        batch = list(rows)
+        try:
+            conn.cursor().executemany(sql, batch)
+        except psycopg.Error as exc:
+            raise _wrapped(sql, batch, exc) from exc
+
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """Statements run inside are sent together: results arrive when one is fetched,
+        the rest at the end of the block (one round trip each). Errors surface then,
+        re-raised as SQLAlchemy's. Inside another :meth:`pipeline` block, nothing more.
+
+        Leave the block before committing: the commit hands the connection back to the
+        pool, where it must not be in pipeline mode."""
+        if self._piped:
+            yield
+            return
+        conn = self.connection()
+        self._piped = True
+        try:
+            with conn.pipeline():
+                yield
+        except psycopg.Error as exc:
+            raise _wrapped("(pipeline)", None, exc) from exc
+        finally:
+            self._piped = False
+
+
+def _wrapped(sql: str, params: Any, exc: psycopg.Error) -> BaseException:
+    return DBAPIError.instance(sql, params, exc, psycopg.Error)
+
+
+def pg_cursor(session: Session) -> PgCursor | None:
+    """The :class:`PgCursor` of ``session`` on PostgreSQL (one per Session, shared by its
+    repositories, so a pipeline is seen by all); ``None`` on another database."""
+    found = session.info.get(_INFO_KEY)
+    if found is None and session.get_bind().dialect.name == "postgresql":
+        found = session.info[_INFO_KEY] = PgCursor(session)
+    return found if isinstance(found, PgCursor) else None
+
+
+_INFO_KEY = "lienthong.hub.pgsql"
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A ``timestamptz`` as an aware UTC datetime (what ``UtcDateTime`` returns)."""
+    return None if value is None else value.astimezone(UTC)
+
+
+# -- statements ----------------------------------------------------------------------------
+# Kept next to each other so a schema change finds them all. Named parameters are
+# psycopg's (``%(name)s``); arrays bind Python lists (``= ANY(%(ids)s)``).
+
+SENDER = """
+SELECT a.id, a.qcvn_id, a.qd20_id, a.state, h.system_id
+  FROM agencies a
+  JOIN agency_identifiers i ON i.agency_id = a.id
+  LEFT JOIN hub_system_agencies h ON h.agency_id = a.id AND h.system_id = %(system_id)s
+ WHERE i.key = %(key)s
+ LIMIT 1"""
+
+RESOLVE = """
+SELECT i.key, a.id, a.qcvn_id, a.qd20_id, a.state
+  FROM agency_identifiers i JOIN agencies a ON a.id = i.agency_id
+ WHERE i.key = ANY(%(keys)s)"""
+
+DUPLICATE = "SELECT id, kind, document_id, sha256 FROM hub_packages WHERE dedup_key = %(key)s"
+
+PACKAGE_DELIVERY_REFS = (
+    "SELECT id, recipient_code FROM hub_deliveries WHERE package_id = %(id)s ORDER BY id"
+)
+
+PACKAGE_COLUMNS = (
+    "id",
+    "kind",
+    "sha256",
+    "size",
+    "system_id",
+    "sender_id",
+    "sender_code",
+    "document_id",
+    "code",
+    "subject",
+    "business_type",
+    "business_document_id",
+    "status_code",
+    "status_description",
+    "status_at",
+    "dedup_key",
+    "trace",
+    "received_at",
+)
+
+DELIVERY_COLUMNS = (
+    "id",
+    "package_id",
+    "recipient_id",
+    "recipient_code",
+    "kind",
+    "state",
+    "available_at",
+    "leased_by",
+    "leased_until",
+    "claims",
+    "created_at",
+    "received_at",
+    "acked_at",
+    "ack_reason",
+    "push_state",
+    "push_attempts",
+    "push_next_at",
+    "push_error",
+)
+
+
+def insert_sql(table: str, columns: Sequence[str]) -> str:
+    """``INSERT INTO table (columns) VALUES (%(column)s, …)``."""
+    names = ", ".join(columns)
+    values = ", ".join(f"%({c})s" for c in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({values})"  # noqa: S608 - our names
+
+
+INSERT_PACKAGE = insert_sql("hub_packages", PACKAGE_COLUMNS)
+INSERT_DELIVERY = insert_sql("hub_deliveries", DELIVERY_COLUMNS)
+LINK_COLUMNS = ("document_id", "kind", "package_id", "linked_document_id", "reason", "created_at")
+INSERT_LINK = insert_sql("hub_links", LINK_COLUMNS)
+NOTIFY = "SELECT pg_notify(%(channel)s, %(payload)s)"
+
+# The claim: see docs/hub.md, "Delivery and leases" (``{kind}`` is empty or a filter).
+CLAIM = """
+UPDATE hub_deliveries
+   SET state = 'leased', leased_by = %(system_id)s, leased_until = %(until)s,
+       available_at = %(until)s, claims = claims + 1,
+       received_at = COALESCE(received_at, %(now)s)
+ WHERE id IN (SELECT id FROM hub_deliveries
+               WHERE recipient_id = ANY(%(agencies)s) AND state IN ('pending', 'leased')
+                 AND available_at <= %(now)s{kind}
+               ORDER BY available_at, id LIMIT %(limit)s
+               FOR UPDATE SKIP LOCKED)
+RETURNING id"""
+CLAIM_ANY = CLAIM.format(kind="")
+CLAIM_KIND = CLAIM.format(kind=" AND kind = %(kind)s")
+
+DELIVERIES = """
+SELECT d.id, d.package_id, d.kind, d.recipient_code, d.state, d.leased_until, d.claims,
+       p.sender_code, p.document_id, p.sha256, p.size, p.status_code, p.received_at
+  FROM hub_deliveries d JOIN hub_packages p ON p.id = d.package_id
+ WHERE d.id = ANY(%(ids)s)
+ ORDER BY d.id"""
+
+_DELIVERY_ROW = (
+    "SELECT "  # noqa: S608 - fixed column names
+    + ", ".join(f"d.{c}" for c in DELIVERY_COLUMNS)
+    + ", p.sha256, p.size, p.trace, p.sender_code, p.document_id"
+    + " FROM hub_deliveries d JOIN hub_packages p ON p.id = d.package_id WHERE d.id = %(id)s"
+)
+DELIVERY_ROW = _DELIVERY_ROW
+DELIVERY_ROW_FOR_UPDATE = _DELIVERY_ROW + " FOR UPDATE OF d"
+#: The columns of :data:`DELIVERY_ROW` that hold instants.
+DELIVERY_TIMES = frozenset(
+    {"available_at", "leased_until", "created_at", "received_at", "acked_at", "push_next_at"}
+)
+
+HOSTED = (
+    "SELECT agency_id FROM hub_system_agencies WHERE system_id = %(system_id)s ORDER BY agency_id"
+)
+
+WEBHOOK_TARGETS = """
+SELECT sa.agency_id, s.system_id, s.webhook_url
+  FROM hub_system_agencies sa JOIN hub_systems s ON s.system_id = sa.system_id
+ WHERE sa.agency_id = ANY(%(agencies)s) AND s.webhook_url IS NOT NULL AND s.state = %(active)s
+ ORDER BY s.system_id"""
+
+CREDENTIALS = (
+    "SELECT state, secret, previous_secret, previous_expires_at"
+    " FROM hub_systems WHERE system_id = %(system_id)s"
+)
+
+RECORD_NONCE = """
+INSERT INTO hub_nonces (system_id, nonce, expires_at)
+VALUES (%(system_id)s, %(nonce)s, %(expires_at)s)
+ON CONFLICT DO NOTHING
+RETURNING nonce"""
+
+AUDIT_TAKE_HEAD = (
+    "UPDATE hub_audit_head SET seq = seq + %(n)s WHERE id = %(id)s RETURNING seq, hash"
+)
+AUDIT_SET_HASH = "UPDATE hub_audit_head SET hash = %(hash)s WHERE id = %(id)s"
+AUDIT_COLUMNS = ("seq", "at", "action", "actor", "subject", "data", "prev_hash", "hash")
+INSERT_AUDIT = insert_sql("hub_audit", AUDIT_COLUMNS)
+INSERT_CHECKPOINT = insert_sql(
+    "hub_audit_checkpoints", ("seq", "hash", "at", "signature", "certificate")
+)
+
+
+def update_delivery_sql(columns: Sequence[str]) -> str:
+    """``UPDATE hub_deliveries SET … WHERE id = %(id)s`` for ``columns`` (table columns)."""
+    unknown = set(columns) - set(DELIVERY_COLUMNS)
+    if unknown or "id" in columns:
+        raise ValueError(f"not updatable delivery columns: {sorted(unknown) or ['id']}")
+    sets = ", ".join(f"{c} = %({c})s" for c in columns)
+    return f"UPDATE hub_deliveries SET {sets} WHERE id = %(id)s"  # noqa: S608 - checked names

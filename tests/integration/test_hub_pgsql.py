@@ -1,0 +1,165 @@
+"""The hub's PostgreSQL fast path (:mod:`lienthong.hub.pgsql`) against its Core twin, and
+what only real commits show: concurrent identical sends, the NOTIFY payload."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError
+
+from hubkit import G12, G22, H08, H41, HubWorld, build_world
+from lienthong.clock import FixedClock
+from lienthong.db import migrate
+from lienthong.db.engine import make_engine
+from lienthong.db.tables import hub_packages
+from lienthong.db.uow import UnitOfWork, uow_factory
+from lienthong.hub.records import IntakeResult
+from lienthong.hub.repository import NOTIFY_CHANNEL, HubRepository
+from lienthong.hub.repository_systems import SystemRepository
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_uow(postgresql_engine: Engine, clock: FixedClock) -> Iterator[Callable[[], UnitOfWork]]:
+    """Units of work on PostgreSQL inside this test's transaction (rolled back after)."""
+    with postgresql_engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            yield uow_factory(conn, clock=clock)
+        finally:
+            outer.rollback()
+
+
+@pytest.fixture
+def pg_engine(pg_databases: Callable[[], URL]) -> Iterator[Engine]:
+    """A database of this test's own (real commits, several connections)."""
+    engine = make_engine(pg_databases())
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _as_dict(row: Any) -> dict[str, Any]:
+    return dict(row._asdict())
+
+
+def test_fast_statements_answer_as_the_core_ones(
+    pg_uow: Callable[[], UnitOfWork], tmp_path: Path
+) -> None:
+    world = build_world(pg_uow, tmp_path / "blobs")
+    world.hub.systems.set_webhook("sys-nghean", "http://127.0.0.1:9/hook")
+    sent = world.send("sys-vpcp", world.document(G22, [H41, G12]))
+    world.advance(5)
+    claimed = world.hub.delivery.receive("sys-nghean", visibility_s=30)
+    assert [d.recipient for d in claimed] == [H41]
+    ids = [ref.delivery_id for ref in sent.deliveries]
+    with world.uow() as uow:
+        fast, core = uow.hub, HubRepository(uow.session, fast=False)
+        key = uow.session.execute(select(hub_packages.c.dedup_key)).scalar_one()
+        for repo in (fast, core):
+            assert repo.dialect == "postgresql"
+        pairs: list[tuple[Any, Any]] = [
+            (fast.find_duplicate(key), core.find_duplicate(key)),
+            (fast.find_duplicate("0" * 64), None),
+            (fast.deliveries(ids), core.deliveries(ids)),
+        ]
+        for identifier, system in ((H41, "sys-nghean"), (H41, "sys-vpcp"), ("000.00.00.X99", "x")):
+            a, b = fast.sender(identifier, system), core.sender(identifier, system)
+            pairs.append((a and (vars_of(a[0]), a[1]), b and (vars_of(b[0]), b[1])))
+        wanted = [G22, H41, "000.00.00.X99"]
+        a, b = fast.resolve_agencies(wanted), core.resolve_agencies(wanted)
+        assert set(a) == {G22, H41}
+        pairs.append(({k: vars_of(v) for k, v in a.items()}, {k: vars_of(v) for k, v in b.items()}))
+        for delivery_id in ids:
+            for lock in (False, True):
+                a, b = (
+                    fast.delivery_row(delivery_id, for_update=lock),
+                    core.delivery_row(delivery_id),
+                )
+                pairs.append((_as_dict(a), _as_dict(b)))
+        assert fast.delivery_row("nope") is None
+        systems, plain = uow.hub_systems, SystemRepository(uow.session, fast=False)
+        for system in ("sys-nghean", "sys-other", "nope"):
+            pairs.append((systems.credentials(system), plain.credentials(system)))
+            pairs.append((systems.hosted(system), plain.hosted(system)))
+        agencies = [r.agency_id for r in fast.resolve_agencies([H41, G12, H08]).values()]
+        pairs.append((systems.webhook_targets(agencies), plain.webhook_targets(agencies)))
+    for got, expected in pairs:
+        assert got == expected
+    leased = [d for d in fast_deliveries(world, ids) if d.state.value == "leased"]
+    assert len(leased) == 1
+    assert leased[0].lease_until is not None
+    assert leased[0].lease_until.tzinfo is UTC
+    assert leased[0].received_at.tzinfo is UTC
+
+
+def vars_of(agency: Any) -> tuple[int, str, bool]:
+    return agency.agency_id, agency.code, agency.locked
+
+
+def fast_deliveries(world: HubWorld, ids: list[str]) -> list[Any]:
+    with world.uow() as uow:
+        return uow.hub.deliveries(ids)
+
+
+def test_driver_errors_come_back_as_sqlalchemy_errors(
+    pg_uow: Callable[[], UnitOfWork], tmp_path: Path
+) -> None:
+    world = build_world(pg_uow, tmp_path / "blobs")
+    world.send("sys-vpcp", world.document(G22, [H41]))
+    with world.uow() as uow:
+        row = uow.session.execute(select(hub_packages)).one()
+        with pytest.raises(IntegrityError):
+            uow.hub.add_package(row._asdict())
+
+
+def test_concurrent_sends_of_one_package_store_it_once(pg_engine: Engine, tmp_path: Path) -> None:
+    world = build_world(uow_factory(pg_engine), tmp_path / "blobs")
+    data = world.document(G22, [H41, G12])
+    start = threading.Barrier(6)
+    results: list[IntakeResult] = []
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        start.wait()
+        try:
+            results.append(world.send("sys-vpcp", data))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len({r.package_id for r in results}) == 1
+    assert sorted(r.duplicate for r in results) == [False, True, True, True, True, True]
+    assert {tuple(r.deliveries) for r in results} == {results[0].deliveries}
+    assert world.counts()["hub_packages"] == 1
+    assert world.counts()["hub_deliveries"] == 2
+    assert world.blob_count() == 1
+
+
+def test_notify_says_when_deliveries_are_to_be_pushed(pg_engine: Engine, tmp_path: Path) -> None:
+    world = build_world(uow_factory(pg_engine), tmp_path / "blobs")
+    world.hub.systems.set_webhook("sys-nghean", "http://127.0.0.1:9/hook")
+    url = pg_engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as listener:
+        listener.execute(f'LISTEN "{NOTIFY_CHANNEL}"')
+        world.send("sys-vpcp", world.document(G22, [H41]))  # sys-nghean has a webhook
+        world.send("sys-vpcp", world.document(G22, [G12]))  # sys-other has none
+        payloads = [n.payload for n in listener.notifies(timeout=5, stop_after=2)]
+    with world.uow() as uow:
+        found = uow.hub.resolve_agencies([H41, G12])
+    h41, g12 = found[H41].agency_id, found[G12].agency_id
+    assert payloads == [f"push,{h41}", str(g12)]
