@@ -22,6 +22,12 @@ def _ms(figures: dict[str, Any], name: str) -> str:
     return f"{p50:.1f} / {p99:.1f}"
 
 
+def alone_per_s(cpu: dict[str, Any], cores: int) -> float:
+    """Packages/s the machine's cores would give if only this benchmark ran on them."""
+    used = sum(cpu[f"{k}_ms_per_package"] for k in ("hub", "senders", "receivers", "postgres"))
+    return cores * 1000 / used if used else math.nan
+
+
 def goals(out: dict[str, Any]) -> dict[str, bool]:
     """Each goal of the issue, met or not."""
     phases = out["phases"]
@@ -100,6 +106,7 @@ def report(out: dict[str, Any]) -> None:
         ["figure", "value", "goal", "met?"],
         rows,
     )
+    cores = out["machine"]["nproc"]
     cpu_rows = [
         (
             phase,
@@ -109,6 +116,7 @@ def report(out: dict[str, Any]) -> None:
             c["postgres_ms_per_package"],
             c["other_ms_per_package"],
             c["machine_busy_cores"],
+            alone_per_s(c, cores),
         )
         for phase, c in out["cpu"].items()
     ]
@@ -122,12 +130,14 @@ def report(out: dict[str, Any]) -> None:
             b["postgres_ms_per_row"],
             None,
             b["machine_busy_cores"],
+            cores * 1000 / b["postgres_ms_per_row"],
         )
     )
     print_table(
-        "CPU per package (ms) by who used it, and cores busy (of "
-        f"{out['machine']['nproc']}; 'other' = the rest of the machine)",
-        ["phase", "hub", "senders", "receivers", "postgres", "other", "busy cores"],
+        f"CPU per package (ms) by who used it; cores busy (of {cores}); 'other' = the rest "
+        "of the machine; 'alone/s' = cores ÷ (hub + clients + postgres), the rate with "
+        "nothing else running (an estimate: CPU-bound)",
+        ["phase", "hub", "senders", "receivers", "postgres", "other", "busy cores", "alone/s"],
         cpu_rows,
     )
     errors = {p: f["errors"] for p, f in phases.items() if f.get("errors")}

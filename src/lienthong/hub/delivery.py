@@ -210,9 +210,10 @@ class DeliveryService:
                     "ack_reason": reason or None,
                     "leased_by": system_id,
                 }
-            uow.hub.set_delivery(delivery_id, values)
             data = {"state": state.value, "reason": reason} if reason else {"state": state.value}
-            self._audit.append(uow, [("ack", system_id, delivery_id, data)], now)
+            with uow.hub.batched():  # the update goes out with the audit append
+                uow.hub.set_delivery(delivery_id, values)
+                self._audit.append(uow, [("ack", system_id, delivery_id, data)], now)
             uow.commit()
         return AckResult(delivery_id=delivery_id, state=new, lease_until=until)
 
