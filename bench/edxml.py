@@ -50,7 +50,10 @@ from lienthong.edxml.writer import package_to_bytes
 NS = {"e": m.NS}
 GOAL_RATIO = 3.0
 GOAL_ROW = "read lazy + validate"
-SAMPLE = Path(os.environ.get("LIENTHONG_SHARED_DIR", "/work/shared")) / "samples/edxml"
+SAMPLE = (
+    Path(os.environ.get("LIENTHONG_SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
+    / "samples/edxml"
+)
 
 
 def _header() -> m.MessageHeader:

@@ -11,10 +11,11 @@ from pathlib import Path
 from lienthong.edxml import model as m
 from lienthong.edxml.attachments import attachment_from_bytes
 from lienthong.edxml.writer import package_to_bytes
+from support import SAMPLES_DIR
 
 LIENTHONG = str(Path(sys.executable).parent / "lienthong")
 PASSPHRASE = "e2e passphrase — không dùng thật"
-SAMPLES = Path("/work/shared/samples/edxml")
+SAMPLES = SAMPLES_DIR
 H41 = "000.00.00.H41"
 
 

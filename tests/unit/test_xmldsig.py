@@ -30,8 +30,9 @@ from lienthong.pki.ca import DemoPki
 from lienthong.pki.model import SigningIdentity
 from lienthong.pki.testing import demo_pki
 from lienthong.settings import EdxmlLimits
+from support import SAMPLES_DIR
 
-SAMPLES = Path("/work/shared/samples/edxml")
+SAMPLES = SAMPLES_DIR
 H41 = "000.00.00.H41"
 G22 = "000.00.00.G22"
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
