@@ -26,6 +26,8 @@ See docs/package-signatures.md.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import NamedTuple
 
 from cryptography import x509
@@ -247,6 +249,14 @@ def sign_package(
 # -- verification ------------------------------------------------------------------------
 
 
+#: How the signer's certificate is checked (validity, chain, revocation) into the report:
+#: :func:`~lienthong.edxml.xmldsig_trust.check_certificate` by default.
+ChainCheck = Callable[
+    [PackageSignatureReport, x509.Certificate, Sequence[x509.Certificate], TrustStore, datetime],
+    None,
+]
+
+
 def verify_package(
     data: bytes,
     trust: TrustStore,
@@ -254,6 +264,7 @@ def verify_package(
     clock: Clock | None = None,
     allowed_agencies: AllowedAgencies | None = None,
     limits: EdxmlLimits | None = None,
+    chain_check: ChainCheck = check_certificate,
 ) -> PackageSignatureReport:
     """Check the package signature of ``data`` against ``trust``; never raises on bad input.
 
@@ -264,6 +275,10 @@ def verify_package(
     ``allowed_agencies`` for system certificates). Damaged input gives findings.
     Raises :class:`SignatureError` only when it cannot evaluate: the package exceeds
     ``limits`` (``signature.limit``) or the trust store has no root.
+
+    ``chain_check`` fills the certificate's validity, chain and revocation (the hub
+    passes a cached form). The tree parsed here is dropped at the end, so the large texts
+    detached for the digest are never put back (that would copy every attachment again).
     """
     now = (clock or SystemClock()).now()
     report = PackageSignatureReport(checked_at=now)
@@ -293,12 +308,13 @@ def verify_package(
             "signature.no_signer_certificate",
             "KeyInfo holds only CA certificates; the signer's certificate is missing",
         )
+    texts = DetachedTexts(root)  # never restored: the tree is not used after the digest
     if evaluable and leaf is not None:
-        verify_crypto(report, parsed.data, root, view, leaf)
+        verify_crypto(report, parsed.data, root, view, leaf, texts=texts)
     else:
         report.intact = False
-        diagnose_digest(report, root, view)
+        diagnose_digest(report, root, view, texts=texts)
     if leaf is not None:
-        check_certificate(report, leaf, view.certificates, trust, now)
+        chain_check(report, leaf, view.certificates, trust, now)
         check_agency(report, leaf, allowed_agencies)
     return report

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import functools
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -17,7 +18,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from lxml import etree
 
 from lienthong.edxml.model import NS
-from lienthong.edxml.xmldsig_c14n import canonical_digest, enveloped
+from lienthong.edxml.xmldsig_c14n import DetachedTexts, canonical_digest, enveloped
 from lienthong.errors import SignatureError
 from lienthong.settings import EdxmlLimits
 from lienthong.text import nfc
@@ -283,10 +284,22 @@ def read_signature(sig: etree._Element) -> SignatureView:
 
 
 def _load_certificate(text: str | None) -> x509.Certificate | None:
-    """A certificate whose every field we use parses (cryptography parses lazily)."""
+    """A certificate whose every field we use parses (cryptography parses lazily).
+
+    Parsed certificates are kept by their DER bytes (:func:`_parse_certificate`): a busy
+    sender signs many packages with one certificate."""
     der = decode_b64(text)
     if der is None:
         return None
+    return _parse_certificate(der)
+
+
+#: Parsed certificates kept (immutable objects; shared between threads).
+CERTIFICATE_CACHE = 1024
+
+
+@functools.lru_cache(maxsize=CERTIFICATE_CACHE)
+def _parse_certificate(der: bytes) -> x509.Certificate | None:
     try:
         cert = x509.load_der_x509_certificate(der)
         cert.subject.rfc4514_string()
@@ -305,6 +318,8 @@ def reference_digest(
     transforms: list[str],
     digest_uri: str,
     prefixes: list[str] | None = None,
+    *,
+    texts: DetachedTexts | None = None,
 ) -> bytes | None:
     """Recompute the digest of a ``URI=""`` reference: enveloped transform, then C14N.
 
@@ -312,7 +327,9 @@ def reference_digest(
     the root count), streaming into the hash with the large texts detached
     (:mod:`lienthong.edxml.xmldsig_c14n`), so it costs about one copy of the largest
     attachment. ``prefixes`` is the InclusiveNamespaces PrefixList of an exclusive C14N
-    transform. Misspelt C14N URIs are read as intended (diagnosis only). Returns ``None``
+    transform. ``texts``: the large texts of ``root``, already detached by the caller
+    (who then decides whether to restore them); by default they are detached and restored
+    for the time of the call. Misspelt C14N URIs are read as intended (diagnosis only). Returns ``None``
     when a transform or the digest algorithm is unknown, or the transform is not enveloped.
     """
     hash_name = DIGESTS.get(digest_uri)
@@ -336,4 +353,5 @@ def reference_digest(
             exclusive=exclusive,
             with_comments=with_comments,
             prefixes=prefixes,
+            texts=texts,
         )

@@ -18,6 +18,7 @@ from signxml.algorithms import SignatureMethod
 from signxml.exceptions import SignXMLException
 
 from lienthong.edxml.model import DSIG_NS
+from lienthong.edxml.xmldsig_c14n import DetachedTexts
 from lienthong.edxml.xmldsig_crypto import (
     SIGNED_INFO,
     canonical_signed_info,
@@ -186,6 +187,8 @@ def verify_crypto(
     root: etree._Element,
     view: SignatureView,
     leaf: x509.Certificate,
+    *,
+    texts: DetachedTexts | None = None,
 ) -> None:
     """Check SignatureValue (with ``leaf``'s key) and the reference digest of ``root``.
 
@@ -193,6 +196,8 @@ def verify_crypto(
     standalone copy of the signature checked against the XML-DSig schema, and the
     reference is read back from the canonical SignedInfo that was verified ("see what is
     signed"). ``data`` (the parsed bytes) is no longer needed; it stays for callers.
+    ``texts``: ``root``'s large texts when the caller detached them (see
+    :func:`~lienthong.edxml.xmldsig_parse.reference_digest`).
     """
     del data
     digest: bytes | None = None
@@ -200,7 +205,12 @@ def verify_crypto(
         value_ok, ref = _signed_reference(view, leaf)
         if ref.digest_method is not None and ref.digest_value is not None:
             digest = reference_digest(
-                root, view.element, ref.transforms, ref.digest_method, ref.c14n_prefixes
+                root,
+                view.element,
+                ref.transforms,
+                ref.digest_method,
+                ref.c14n_prefixes,
+                texts=texts,
             )
     except Exception as exc:  # hostile input may trip anything: it is a finding, not a crash
         report.intact = False
@@ -242,7 +252,11 @@ def _add_digest_mismatch(report: PackageSignatureReport) -> None:
 
 
 def diagnose_digest(
-    report: PackageSignatureReport, root: etree._Element, view: SignatureView
+    report: PackageSignatureReport,
+    root: etree._Element,
+    view: SignatureView,
+    *,
+    texts: DetachedTexts | None = None,
 ) -> None:
     """Recompute the reference digest ourselves to tell whether the content changed."""
     if len(view.references) != 1:
@@ -251,7 +265,7 @@ def diagnose_digest(
     if ref.uri != "" or ref.digest_value is None or ref.digest_method is None:
         return
     digest = reference_digest(
-        root, view.element, ref.transforms, ref.digest_method, ref.c14n_prefixes
+        root, view.element, ref.transforms, ref.digest_method, ref.c14n_prefixes, texts=texts
     )
     if digest is None:
         return

@@ -1,9 +1,7 @@
 """The hub's package signature check: :func:`lienthong.edxml.xmldsig.verify_package`, with
-the certificate's chain result cached per certificate for a short time.
-
-:meth:`SignatureChecker.check` follows ``verify_package`` step by step (keep them in step:
-``tests/integration/test_hub_signatures.py`` compares their reports), replacing only
-``check_certificate`` by its cached form.
+the certificate's chain result cached per certificate for a short time (its
+``chain_check`` hook; ``tests/unit/test_hub_signatures.py`` compares the reports
+with and without the cache).
 
 The cryptographic part (digest and signature value) is checked for every package; the
 chain building, validity and revocation check of the signer's certificate depends only on
@@ -23,15 +21,9 @@ from datetime import datetime, timedelta
 from cryptography import x509
 
 from lienthong.clock import Clock
-from lienthong.edxml.xmldsig_parse import Unreadable, from_organ_id, parse_package, read_signature
-from lienthong.edxml.xmldsig_report import (
-    CertificateInfo,
-    Finding,
-    PackageSignatureReport,
-    Severity,
-)
-from lienthong.edxml.xmldsig_trust import check_agency, check_certificate, pick_signing_certificate
-from lienthong.edxml.xmldsig_verify import describe, diagnose_digest, locate, verify_crypto
+from lienthong.edxml.xmldsig import verify_package
+from lienthong.edxml.xmldsig_report import CertificateInfo, Finding, PackageSignatureReport
+from lienthong.edxml.xmldsig_trust import check_certificate
 from lienthong.hub.audit_chain import fingerprint
 from lienthong.pki.model import TrustStore
 from lienthong.settings import EdxmlLimits
@@ -74,52 +66,25 @@ class SignatureChecker:
         self.misses = 0
 
     def check(self, data: bytes, allowed: AllowedLookup | None = None) -> PackageSignatureReport:
-        """The signature report of ``data`` (as ``verify_package`` makes it)."""
-        now = self._clock.now()
-        report = PackageSignatureReport(checked_at=now)
-        try:
-            parsed = parse_package(data, self._limits, repair=True)
-        except Unreadable as exc:
-            report.add(exc.code, exc.message)
-            return report
-        if parsed.junk:
-            report.add(
-                "signature.leading_junk",
-                f"{parsed.junk} bytes before the XML declaration were ignored",
-                Severity.WARNING,
-            )
-        root = parsed.root
-        report.from_organ_id = from_organ_id(root)
-        sig, evaluable = locate(report, root)
-        if sig is None:
-            return report
-        view = read_signature(sig)
-        for code, message in view.problems:
-            report.add(code, message)
-        evaluable = describe(report, view) and evaluable and not view.problems
-        leaf = pick_signing_certificate(view.certificates)
-        if leaf is None and view.certificates:
-            report.add(
-                "signature.no_signer_certificate",
-                "KeyInfo holds only CA certificates; the signer's certificate is missing",
-            )
-        if evaluable and leaf is not None:
-            verify_crypto(report, parsed.data, root, view, leaf)
-        else:
-            report.intact = False
-            diagnose_digest(report, root, view)
-        if leaf is not None:
-            self._certificate(report, leaf, view.certificates, now)
-            check_agency(report, leaf, allowed)
-        return report
+        """The signature report of ``data``: ``verify_package`` with the cached chain check."""
+        return verify_package(
+            data,
+            self.trust,
+            clock=self._clock,
+            allowed_agencies=allowed,
+            limits=self._limits,
+            chain_check=self._certificate,
+        )
 
     def _certificate(
         self,
         report: PackageSignatureReport,
         leaf: x509.Certificate,
         extra: Sequence[x509.Certificate],
+        trust: TrustStore,
         now: datetime,
     ) -> None:
+        """:func:`check_certificate`, its result reused for the same certificates."""
         key = (fingerprint(leaf), *sorted(fingerprint(c) for c in extra if c is not leaf))
         with self._lock:
             cached = self._cache.get(key)
@@ -129,7 +94,7 @@ class SignatureChecker:
         if cached is None:
             self.misses += 1
             probe = PackageSignatureReport(checked_at=now)
-            check_certificate(probe, leaf, extra, self.trust, now)
+            check_certificate(probe, leaf, extra, trust, now)
             expires = min(now + self._ttl, leaf.not_valid_after_utc)
             cached = _ChainResult(
                 probe.certificate,
