@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,12 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
-from lienthong.bootstrap import build_container
+from lienthong.bootstrap import build_container, build_hub_container
 from lienthong.clock import FixedClock
 from lienthong.db import migrate
 from lienthong.directory.model import AgencyDraft
 from lienthong.settings import load_settings
 from lienthong.storage import DatabaseBlobStore, FileBlobStore
+from support import clean_env
 
 
 @pytest.fixture
@@ -57,3 +61,36 @@ def test_postgresql_container_with_database_blobs(
         assert container.blobs.verify(ref.sha256).ok
         assert container.directory.changes_since(0) == [agency]
     assert not (tmp_path / "data").exists()
+
+
+def test_a_hub_process_builds_the_hub_alone_without_the_office_libraries(
+    tmp_path: Path,
+) -> None:
+    # What `lienthong hub serve` runs in each worker, in a fresh interpreter.
+    script = (
+        "import sys\n"
+        "from lienthong.hub.app import app_from_environment\n"
+        "app = app_from_environment()\n"
+        "paths = app.openapi()['paths']\n"
+        "assert '/api/v1/packages' in paths and '/api/v1/admin/monitor/national' in paths\n"
+        "heavy = ['pyhanko', 'PIL', 'openpyxl', 'reportlab', 'aiohttp', 'lienthong.office.services']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    env = clean_env(
+        LIENTHONG_DATA_DIR=str(tmp_path / "data"),
+        LIENTHONG_HUB_MASTER_KEY=base64.b64encode(bytes(32)).decode("ascii"),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_full_container_shares_the_hubs_national_monitor(tmp_path: Path) -> None:
+    with build_container(load_settings(data_dir=tmp_path / "data")) as container:
+        assert container.monitor.national is container.national
+    with build_hub_container(load_settings(data_dir=tmp_path / "data")) as hub_only:
+        assert not hasattr(hub_only, "office")
+        assert hub_only.national is not None

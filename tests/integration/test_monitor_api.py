@@ -16,7 +16,8 @@ from hubkit import build_world as build_hub_world
 from lienthong.clock import FixedClock
 from lienthong.db.uow import UnitOfWork
 from lienthong.hub.app import create_hub_app
-from lienthong.monitor.api import mount_hub_monitor, mount_office_monitor
+from lienthong.monitor.api import mount_office_monitor
+from lienthong.monitor.api_hub import mount_hub_monitor
 from lienthong.monitor.rollup import HubMonitor
 from lienthong.monitor.services import AgencyMonitor
 from lienthong.monitor.targets import TargetTable

@@ -149,6 +149,26 @@ def test_a_20_mb_stream_is_stored_without_reading_it_whole(store: BlobStore) -> 
     assert (digest.hexdigest(), total) == (expected_sha, size)
 
 
+def test_a_key_given_by_the_caller_is_used_for_bytes_and_checked_for_streams(
+    store: BlobStore,
+) -> None:
+    data = "Gói tin đã băm ở biên".encode() * 100
+    key = _sha(data)
+
+    assert store.put(data, sha256=key) == BlobRef(key, len(data))
+    with store.open(key, verify=True) as stream:
+        assert stream.read() == data
+    other = b"another stream" * 50
+    with pytest.raises(StorageError) as caught:
+        store.put(io.BytesIO(other), sha256=key)
+    assert caught.value.code == "storage.integrity"
+    assert not store.exists(_sha(other))
+    assert store.put(io.BytesIO(other), sha256=_sha(other)) == BlobRef(_sha(other), len(other))
+    with pytest.raises(StorageError) as caught:
+        store.put(data, sha256="not-a-key")
+    assert caught.value.code == "storage.invalid_key"
+
+
 def test_max_bytes_refuses_oversized_input_and_stores_nothing(store: BlobStore) -> None:
     data = b"y" * 5000
     for given in (data, io.BytesIO(data)):

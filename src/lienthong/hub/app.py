@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
@@ -23,13 +23,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lienthong import __version__
-from lienthong.bootstrap import Container
 from lienthong.hub import api, api_admin, problems
 from lienthong.hub.http_auth import AdminDep, HubDep
 from lienthong.hub.metrics import HubMetrics
 from lienthong.hub.notify import PgListener
 from lienthong.hub.services import HubService
 from lienthong.hub.webhooks import PushWorker
+
+if TYPE_CHECKING:
+    from lienthong.bootstrap import HubContainer
 
 log = logging.getLogger("lienthong.hub.http")
 
@@ -78,15 +80,17 @@ class _RequestLog:
 
 
 def create_hub_app(
-    source: Container | HubService,
+    source: HubContainer | HubService,
     *,
     engine: Engine | None = None,
     background: bool = True,
     push_worker: PushWorker | None = None,
 ) -> FastAPI:
-    """The hub's FastAPI app over a container (or, in tests, a bare :class:`HubService`)."""
-    hub = source.hub if isinstance(source, Container) else source
-    engine = engine if engine is not None else getattr(source, "engine", None)
+    """The hub's FastAPI app over a container (or, in tests, a bare :class:`HubService`:
+    then without the national monitor's routes)."""
+    hub = source if isinstance(source, HubService) else source.hub
+    if engine is None and not isinstance(source, HubService):
+        engine = source.engine
     metrics = HubMetrics()
     worker = push_worker
     if worker is None and background:
@@ -138,10 +142,10 @@ def create_hub_app(
     problems.install(app, on_error=metrics.error)
     app.include_router(api.router, tags=["systems"])
     app.include_router(api_admin.router, tags=["operators"])
-    if isinstance(source, Container):  # the national roll-up (docs/monitor.md)
-        from lienthong.monitor.api import mount_hub_monitor
+    if not isinstance(source, HubService):  # the national roll-up (docs/monitor.md)
+        from lienthong.monitor.api_hub import mount_hub_monitor
 
-        mount_hub_monitor(app, source.monitor.national)
+        mount_hub_monitor(app, source.national)
 
     @app.get("/healthz", response_class=PlainTextResponse, tags=["operations"])
     async def healthz(hub_: HubDep) -> PlainTextResponse:
@@ -170,11 +174,12 @@ async def _purge_nonces(hub: HubService) -> None:
 
 
 def app_from_environment() -> Any:
-    """Uvicorn factory (``lienthong hub serve``): settings from the environment."""
-    from lienthong.bootstrap import build_container
+    """Uvicorn factory (``lienthong hub serve``): settings from the environment; the hub
+    alone (:func:`~lienthong.bootstrap.build_hub_container`: no office libraries)."""
+    from lienthong.bootstrap import build_hub_container
     from lienthong.hub.logs import configure_logging
     from lienthong.settings import load_settings
 
     settings = load_settings()
     configure_logging(settings.log_level)
-    return create_hub_app(build_container(settings))
+    return create_hub_app(build_hub_container(settings))

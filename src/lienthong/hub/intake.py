@@ -20,7 +20,6 @@ the two (never while holding SQLite's write lock); the writes run in a second on
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Collection
 from datetime import datetime
 
@@ -64,7 +63,7 @@ from lienthong.hub.records import DeliveryRef, IntakeResult, TraceEntry, trace_t
 from lienthong.hub.repository import ResolvedAgency
 from lienthong.hub.signatures import SignatureChecker
 from lienthong.settings import EdxmlLimits
-from lienthong.storage import BlobStore, FileBlobStore
+from lienthong.storage import BlobStore
 
 
 class IntakeService:
@@ -173,11 +172,9 @@ class IntakeService:
         return result, woken, bool(plan.pushed)
 
     def _put(self, data: bytes, sha256: str) -> int:
-        """Store the exact bytes (durably) and check they are stored under ``sha256``."""
-        # The file store hashes ``bytes`` twice (once to look for an existing blob, once
-        # while writing); from a stream it hashes once, while writing. Others take bytes.
-        source = io.BytesIO(data) if isinstance(self._blobs, FileBlobStore) else data
-        ref = self._blobs.put(source)
+        """Store the exact bytes (durably) under ``sha256``, computed over them at the edge
+        (or here): the store does not hash them again."""
+        ref = self._blobs.put(data, sha256=sha256)
         if ref.sha256 != sha256 or ref.size != len(data):
             raise StorageError(
                 f"the blob store kept {ref.sha256} ({ref.size} bytes) for a package hashed "

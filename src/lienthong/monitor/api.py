@@ -8,49 +8,40 @@ rules (who may read, what counts) are the services'.
   ``PUT /outgoing/{id}/dossier`` ``{"dossier": true|false|null}``,
   ``POST /reports?period=`` (send the statistics report; needs a report channel),
   ``GET /reports`` (what was sent).
-- :func:`mount_hub_monitor` — under ``/api/v1/admin/monitor`` of the hub app (admin
-  token): ``GET /national?period=&format=&collect=``, ``GET /reports?period=``,
-  ``POST /collect``.
+- :func:`lienthong.monitor.api_hub.mount_hub_monitor` — the national table on the hub
+  (its own module: a hub process does not import the office).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from lienthong.errors import ConfigError
-from lienthong.monitor.charts import render_evaluation_svg, render_measures_svg, render_national_svg
-from lienthong.monitor.exports import ExportFormat, export
+from lienthong.monitor.answers import FormatQ, PeriodQ, answer
+from lienthong.monitor.charts import render_evaluation_svg, render_measures_svg
 from lienthong.monitor.periods import Period
 from lienthong.monitor.printable import (
-    Sheet,
     evaluation_sheet,
     measures_sheet,
-    national_sheets,
     registers_sheet,
     status_sheet,
 )
 from lienthong.monitor.reports import GroupBy
-from lienthong.monitor.rollup import HubMonitor
 from lienthong.monitor.services import AgencyMonitor, ReportChannel
 from lienthong.monitor.views import (
     evaluation_json,
     measures_json,
-    national_json,
     registers_json,
     status_json,
 )
-from lienthong.office.api import Me, file_response
+from lienthong.office.api import Me
 
 OFFICE_PREFIX = "/office/api/v1/monitor"
-HUB_PREFIX = "/api/v1/admin/monitor"
-Format = Literal["json", "xlsx", "pdf", "svg"]
-PeriodQ = Annotated[str, Query(description="2026-11, 2026-Q3 or 2026")]
-FormatQ = Annotated[Format, Query()]
 
 
 def _agency_monitor(request: Request) -> AgencyMonitor:
@@ -59,33 +50,7 @@ def _agency_monitor(request: Request) -> AgencyMonitor:
     return found
 
 
-def _hub_monitor(request: Request) -> HubMonitor:
-    found = request.app.state.monitor_national
-    assert isinstance(found, HubMonitor)  # noqa: S101 - set by mount_hub_monitor
-    return found
-
-
 Agency = Annotated[AgencyMonitor, Depends(_agency_monitor)]
-National = Annotated[HubMonitor, Depends(_hub_monitor)]
-
-
-def _answer(
-    fmt: Format,
-    data: Callable[[], dict[str, Any]],
-    sheets: Callable[[], list[Sheet]],
-    svg: Callable[[], str] | None,
-    name: str,
-) -> Any:
-    if fmt == "json":
-        return data()
-    if fmt == "svg":
-        if svg is None:
-            from lienthong.errors import ValidationError
-
-            raise ValidationError("this report has no chart", code="monitor.no_chart")
-        return Response(svg(), media_type="image/svg+xml")
-    chosen = ExportFormat(fmt)
-    return file_response(export(sheets(), chosen), chosen.media_type, f"{name}.{fmt}")
 
 
 office_router = APIRouter(tags=["monitor"])
@@ -97,7 +62,7 @@ def measures(
 ) -> Any:
     """Every measure beside its target, with the gap."""
     table = agency.measures(me, Period.parse(period), unit=unit)
-    return _answer(
+    return answer(
         format,
         lambda: measures_json(table),
         lambda: [measures_sheet(table)],
@@ -118,7 +83,7 @@ def status(
 ) -> Any:
     """The processing-status form per agency, unit or handler."""
     report = agency.status(me, Period.parse(period), group_by=by, unit=unit)
-    return _answer(
+    return answer(
         format,
         lambda: status_json(report),
         lambda: [status_sheet(report)],
@@ -133,7 +98,7 @@ def registers(
 ) -> Any:
     """Documents per type and form."""
     summary = agency.registers(me, Period.parse(period), unit=unit)
-    return _answer(
+    return answer(
         format,
         lambda: registers_json(summary),
         lambda: [registers_sheet(summary)],
@@ -146,7 +111,7 @@ def registers(
 def evaluation(me: Me, agency: Agency, period: PeriodQ, format: FormatQ = "json") -> Any:
     """Units ranked by their use of electronic documents."""
     ev = agency.evaluation(me, Period.parse(period))
-    return _answer(
+    return answer(
         format,
         lambda: evaluation_json(ev),
         lambda: [evaluation_sheet(ev)],
@@ -207,58 +172,3 @@ def mount_office_monitor(
     app.state.monitor_agency = agency
     app.state.monitor_channel = channel
     app.include_router(office_router, prefix=prefix)
-
-
-def _admin() -> Any:
-    from lienthong.hub.http_auth import admin_caller
-
-    return Depends(admin_caller)
-
-
-hub_router = APIRouter(tags=["monitor"], dependencies=[_admin()])
-
-
-@hub_router.get("/national")
-def national(
-    national: National, period: PeriodQ, format: FormatQ = "json", collect: bool = True
-) -> Any:
-    """The national table (collecting newly received reports first)."""
-    table = national.national(Period.parse(period), collect=collect)
-    return _answer(
-        format,
-        lambda: national_json(table),
-        lambda: list(national_sheets(table)),
-        lambda: render_national_svg(table),
-        f"toan-quoc-{table.period.key}",
-    )
-
-
-@hub_router.get("/reports")
-def received(national: National, period: PeriodQ) -> list[dict[str, Any]]:
-    """Every accepted report of the period (all versions)."""
-    return [
-        {
-            "package_id": r.package_id,
-            "agency": r.sender_code,
-            "generated_at": r.report.generated_at.isoformat(),
-            "received_at": r.received_at.isoformat(),
-            "documents": r.report.documents,
-        }
-        for r in national.reports(Period.parse(period))
-    ]
-
-
-@hub_router.post("/collect")
-def collect(national: National) -> dict[str, Any]:
-    """Read the report packages received since the last collection."""
-    result = national.collect()
-    return {
-        "accepted": list(result.accepted),
-        "rejected": [{"package_id": p, "problem": why} for p, why in result.rejected],
-    }
-
-
-def mount_hub_monitor(app: FastAPI, national_: HubMonitor, *, prefix: str = HUB_PREFIX) -> None:
-    """Serve the national routes in a hub app (admin token)."""
-    app.state.monitor_national = national_
-    app.include_router(hub_router, prefix=prefix)

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lienthong.clock import Clock
 from lienthong.db.uow import UnitOfWork
 from lienthong.errors import ConfigError
 from lienthong.monitor.rollup import HubMonitor
-from lienthong.monitor.services import AgencyMonitor, ReportChannel
 from lienthong.monitor.targets import load_targets
 from lienthong.pki.model import SigningIdentity
 from lienthong.settings import Settings
 from lienthong.storage import BlobStore
+
+if TYPE_CHECKING:
+    from lienthong.monitor.services import AgencyMonitor, ReportChannel
 
 
 @dataclass(frozen=True)
@@ -37,26 +40,40 @@ def build_monitor(
     *,
     blobs: BlobStore,
     clock: Clock,
+    national: HubMonitor | None = None,
 ) -> MonitorServices:
-    """The monitor of ``settings`` (targets: the defaults with ``monitor.targets_file``)."""
+    """The monitor of ``settings`` (targets: the defaults with ``monitor.targets_file``);
+    ``national``: the hub's roll-up when it is already built."""
+    from lienthong.monitor.services import AgencyMonitor
+
     config = settings.monitor
-    targets = load_targets(config.targets_file)
     return MonitorServices(
         agency=AgencyMonitor(
             uow_factory,
             clock=clock,
-            targets=targets,
+            targets=load_targets(config.targets_file),
             government=config.government,
             monitor_agency=config.agency,
         ),
-        national=HubMonitor(
-            uow_factory,
-            blobs=blobs,
-            clock=clock,
-            monitor_agency=config.agency,
-            targets=targets,
-            limits=settings.edxml,
-        ),
+        national=national or national_monitor(settings, uow_factory, blobs=blobs, clock=clock),
+    )
+
+
+def national_monitor(
+    settings: Settings,
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    blobs: BlobStore,
+    clock: Clock,
+) -> HubMonitor:
+    """The hub's national roll-up of ``settings``."""
+    return HubMonitor(
+        uow_factory,
+        blobs=blobs,
+        clock=clock,
+        monitor_agency=settings.monitor.agency,
+        targets=load_targets(settings.monitor.targets_file),
+        limits=settings.edxml,
     )
 
 
@@ -78,6 +95,7 @@ def report_channel(settings: Settings, clock: Clock) -> ReportChannel:
         )
     assert settings.hub_secret is not None  # noqa: S101 - checked above
     from lienthong.hub.client import HubClient
+    from lienthong.monitor.services import ReportChannel
     from lienthong.office.services import keys_from_settings
 
     client = HubClient(

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -70,15 +70,6 @@ async def read_body(request: Request, *, max_bytes: int = MAX_FILE_BYTES) -> byt
             raise ValidationError("the upload is too large", code="office.file_too_large")
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def file_response(data: bytes, media_type: str, name: str) -> Response:
-    """A download with an RFC 6266 file name (UTF-8 names included)."""
-    from urllib.parse import quote
-
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "")
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 async def in_thread(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

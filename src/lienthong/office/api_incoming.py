@@ -9,8 +9,9 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError as PydanticValidationError
 
+from lienthong.downloads import file_response
 from lienthong.errors import ValidationError
-from lienthong.office.api import Me, Services, file_response
+from lienthong.office.api import Me, Services
 from lienthong.office.api_schemas import AssignIn, Grant, Note, PaperIn, Reason, Text
 from lienthong.office.common import MAX_FILE_BYTES
 from lienthong.office.documents import Event, IncomingDocument, OutboxRecord

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from lienthong.office.api import Me, Services, file_response, in_thread, read_body
+from lienthong.downloads import file_response
+from lienthong.office.api import Me, Services, in_thread, read_body
 from lienthong.office.api_schemas import DraftIn, DraftResult, Grant, Note, Reason, Text
 from lienthong.office.documents import Event, FileInput, OutgoingDocument
 from lienthong.office.repository_outgoing import OutgoingFilter

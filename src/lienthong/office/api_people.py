@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 
+from lienthong.downloads import file_response
 from lienthong.office.access import agency_of
-from lienthong.office.api import Me, Services, bearer_scheme, file_response
+from lienthong.office.api import Me, Services, bearer_scheme
 from lienthong.office.api_schemas import (
     ActorOut,
     CatalogueIn,

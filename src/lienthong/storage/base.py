@@ -52,11 +52,16 @@ class BlobCheck:
 class BlobStore(Protocol):
     """Content-addressed storage of immutable blobs."""
 
-    def put(self, data: bytes | BinaryIO, *, max_bytes: int | None = None) -> BlobRef:
+    def put(
+        self, data: bytes | BinaryIO, *, max_bytes: int | None = None, sha256: str | None = None
+    ) -> BlobRef:
         """Store ``data`` (bytes, or a binary stream read to its end in chunks).
 
         Streams are never held whole in memory. ``max_bytes`` bounds hostile input:
         more raises :class:`StorageError` ``storage.too_large`` and stores nothing.
+        ``sha256``: the key the caller already computed over these very bytes (the hub
+        hashes a request body once at the edge). Bytes are then not hashed again; a
+        stream is, and a different hash raises ``storage.integrity`` and stores nothing.
         """
         ...
 
@@ -102,6 +107,21 @@ def too_large(max_bytes: int) -> StorageError:
         f"blob larger than the limit of {max_bytes} bytes",
         code="storage.too_large",
         max_bytes=max_bytes,
+    )
+
+
+def expected_key(sha256: str | None) -> str | None:
+    """``sha256`` checked as a key (see :meth:`BlobStore.put`), or ``None``."""
+    if sha256 is not None:
+        check_key(sha256)
+    return sha256
+
+
+def integrity_error(expected: str, actual: str) -> StorageError:
+    """The content hashed to ``actual``, the caller said ``expected``."""
+    return StorageError(
+        f"the content hashes to {actual}, not to the key given ({expected})",
+        code="storage.integrity",
     )
 
 

@@ -30,7 +30,9 @@ from lienthong.storage.base import (
     BlobCheck,
     BlobRef,
     check_key,
+    expected_key,
     hash_stream,
+    integrity_error,
     iter_chunks,
     not_found,
     too_large,
@@ -89,16 +91,21 @@ class DatabaseBlobStore:
 
     # -- the BlobStore interface ---------------------------------------------------------
 
-    def put(self, data: bytes | BinaryIO, *, max_bytes: int | None = None) -> BlobRef:
+    def put(
+        self, data: bytes | BinaryIO, *, max_bytes: int | None = None, sha256: str | None = None
+    ) -> BlobRef:
         """Store ``data``; see :meth:`BlobStore.put`."""
+        expected = expected_key(sha256)
         if isinstance(data, bytes | bytearray | memoryview):
             if max_bytes is not None and len(data) > max_bytes:
                 raise too_large(max_bytes)
-            ref = BlobRef(hashlib.sha256(data).hexdigest(), len(data))
+            ref = BlobRef(expected or hashlib.sha256(data).hexdigest(), len(data))
             self._insert(ref, io.BytesIO(data))
             return ref
         with tempfile.TemporaryFile(prefix="lienthong-blob-") as spool:
             ref = self._spool(data, spool, max_bytes)
+            if expected is not None and ref.sha256 != expected:
+                raise integrity_error(expected, ref.sha256)
             spool.seek(0)
             self._insert(ref, spool)
         return ref

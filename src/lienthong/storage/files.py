@@ -1,9 +1,11 @@
 """Blobs as files: ``<root>/ab/cd/<sha256>``, written to a temporary file and renamed.
 
-``put`` copies the input in chunks into ``<root>/tmp/``, hashing as it goes, fsyncs the
-file, then renames it into place (atomic on one file system) and fsyncs the directory. A
-crash leaves at most a stray file in ``tmp/``, never a half-written blob. Stored files are
-made read-only. Two writers of the same content both rename identical bytes: harmless.
+``put`` copies the input in chunks into a read-only file in ``<root>/tmp/`` (hashing a
+stream as it goes; bytes are hashed first, to find an existing blob, unless the caller
+gives the hash), fsyncs the file, then renames it into place (atomic on one file system)
+and fsyncs the directory. A crash leaves at most a stray file in ``tmp/``, never a
+half-written blob. Two writers of the same content both rename identical bytes: harmless.
+Directories are made when a rename or create first finds them missing, not per call.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,7 +24,9 @@ from lienthong.storage.base import (
     BlobCheck,
     BlobRef,
     check_key,
+    expected_key,
     hash_stream,
+    integrity_error,
     iter_chunks,
     not_found,
     too_large,
@@ -40,32 +45,58 @@ class FileBlobStore:
         check_key(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, data: bytes | BinaryIO, *, max_bytes: int | None = None) -> BlobRef:
+    def put(
+        self, data: bytes | BinaryIO, *, max_bytes: int | None = None, sha256: str | None = None
+    ) -> BlobRef:
         """Store ``data``; see :meth:`BlobStore.put`."""
+        expected = expected_key(sha256)
         if isinstance(data, bytes | bytearray | memoryview):
             size = len(data)
             if max_bytes is not None and size > max_bytes:
                 raise too_large(max_bytes)
-            sha256 = hashlib.sha256(data).hexdigest()
-            if self.path_of(sha256).is_file():
-                return BlobRef(sha256, size)
-        tmp_dir = self.root / "tmp"
+            key = expected or hashlib.sha256(data).hexdigest()
+            target = self.path_of(key)
+            if not target.is_file():
+                self._place(target, lambda fd: _write_all(fd, data))
+            return BlobRef(key, size)
+        written: list[tuple[str, int]] = []
+
+        def copy(fd: int) -> str:
+            key, size = _copy_hashing(fd, data, max_bytes)
+            if expected is not None and key != expected:
+                raise integrity_error(expected, key)
+            written.append((key, size))
+            return key
+
+        self._place(None, copy)
+        key, size = written[0]
+        return BlobRef(key, size)
+
+    def _place(self, target: Path | None, write: Callable[[int], object]) -> None:
+        """Write a temporary file with ``write(fd)``, fsync it, rename it to ``target``
+        (or to the key ``write`` returns) and fsync the directory. An existing blob is
+        kept (same key, same bytes)."""
+        tmp = self.root / "tmp" / f"put-{secrets.token_hex(12)}"
         try:
-            tmp_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
+            fd = self._create(tmp)
         except OSError as exc:
             raise _io_error("cannot create a temporary file", exc) from exc
-        tmp = Path(tmp_name)
         try:
-            sha256, size = self._write(fd, data, max_bytes)
-            target = self.path_of(sha256)
-            if target.is_file():
-                return BlobRef(sha256, size)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp.chmod(0o444)
-            tmp.replace(target)
+            try:
+                key = write(fd)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            if target is None:
+                target = self.path_of(str(key))
+                if target.is_file():
+                    return
+            try:
+                os.replace(tmp, target)
+            except FileNotFoundError:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, target)
             _fsync_dir(target.parent)
-            return BlobRef(sha256, size)
         except OSError as exc:
             raise _io_error("cannot store a blob", exc) from exc
         finally:
@@ -73,19 +104,14 @@ class FileBlobStore:
                 tmp.unlink()
 
     @staticmethod
-    def _write(fd: int, data: bytes | BinaryIO, max_bytes: int | None) -> tuple[str, int]:
-        digest = hashlib.sha256()
-        size = 0
-        with os.fdopen(fd, "wb") as out:
-            for chunk in iter_chunks(data):
-                size += len(chunk)
-                if max_bytes is not None and size > max_bytes:
-                    raise too_large(max_bytes)
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        return digest.hexdigest(), size
+    def _create(tmp: Path) -> int:
+        # Read-only from the start (the writer's descriptor may still write): no chmod.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        try:
+            return os.open(tmp, flags, 0o444)
+        except FileNotFoundError:  # the first blob: make tmp/ (once)
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(tmp, flags, 0o444)
 
     def open(self, sha256: str, *, verify: bool = False) -> BinaryIO:
         """Open the blob for reading; see :meth:`BlobStore.open`."""
@@ -124,6 +150,24 @@ class FileBlobStore:
         except OSError as exc:
             raise _io_error(f"cannot delete blob {sha256}", exc) from exc
         return True
+
+
+def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view[:CHUNK_SIZE]) :]
+
+
+def _copy_hashing(fd: int, data: BinaryIO, max_bytes: int | None) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in iter_chunks(data):
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise too_large(max_bytes)
+        digest.update(chunk)
+        _write_all(fd, chunk)
+    return digest.hexdigest(), size
 
 
 def _fsync_dir(path: Path) -> None:
