@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -182,4 +183,8 @@ def app_from_environment() -> Any:
 
     settings = load_settings()
     configure_logging(settings.log_level)
-    return create_hub_app(build_hub_container(settings))
+    app = create_hub_app(build_hub_container(settings))
+    # What is loaded now lives as long as the process: keep it out of the collector's
+    # full passes (each would walk every module, class and route again).
+    gc.freeze()
+    return app

@@ -53,6 +53,10 @@ def _container(ctx: typer.Context) -> Iterator[Container]:
 # -- serve ---------------------------------------------------------------------------------
 
 
+#: glibc malloc arenas per hub process (``MALLOC_ARENA_MAX``), unless set already.
+MALLOC_ARENAS = 2
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -64,40 +68,30 @@ def serve(
 
     Several workers, or several hosts on one PostgreSQL database, share the work.
     """
-    import uvicorn
-
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     if obj.get("config"):
         os.environ["LIENTHONG_CONFIG"] = str(obj["config"])
     console.print(f"lienthong hub on http://{host}:{port} ({workers} worker(s))")
-    if workers > 1:
-        # The supervisor only starts and watches the workers: let it be a bare uvicorn
-        # process (~25 MB) instead of this one, which imported every command (~70 MB).
-        # Same process id and signals; each worker imports the hub as before.
-        sys.stdout.flush()
-        os.execv(  # noqa: S606 - our own interpreter, fixed arguments
+    # Run as a bare uvicorn process rather than this one, which imported every command
+    # (~70 MB): same process id and signals; each worker imports the hub alone. glibc
+    # gives each of the threadpool's threads its own malloc arena unless told otherwise;
+    # two arenas keep a worker's memory flat under load (an operator's value is kept).
+    os.environ.setdefault("MALLOC_ARENA_MAX", str(MALLOC_ARENAS))
+    sys.stdout.flush()
+    os.execv(  # noqa: S606 - our own interpreter, fixed arguments
+        sys.executable,
+        [
             sys.executable,
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "lienthong.hub.app:app_from_environment",
-                "--factory",
-                f"--host={host}",
-                f"--port={port}",
-                f"--workers={workers}",
-                "--log-level=warning",
-                "--no-access-log",
-            ],
-        )
-    uvicorn.run(
-        "lienthong.hub.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
+            "-m",
+            "uvicorn",
+            "lienthong.hub.app:app_from_environment",
+            "--factory",
+            f"--host={host}",
+            f"--port={port}",
+            f"--workers={workers}",
+            "--log-level=warning",
+            "--no-access-log",
+        ],
     )
 
 

@@ -20,9 +20,8 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import and_, select, update
 
 from lienthong.clock import Clock
@@ -33,6 +32,9 @@ from lienthong.hub.model import DeliveryState, PackageKind, PushState, push_back
 from lienthong.hub.notify import Notifier
 from lienthong.hub.records import PushTask
 from lienthong.hub.systems import SystemService
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("lienthong.hub.push")
 
@@ -142,7 +144,9 @@ class PushWorker:
         self.max_attempts = max_attempts
         self._backoff = backoff_s
         self._interval = interval_s
-        self._client = httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=False)
+        self._timeout = timeout_s
+        self._transport = transport
+        self._client: httpx.Client | None = None  # made at the first push
         self._on_outcome = on_outcome
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -159,13 +163,25 @@ class PushWorker:
             self._record(task, error)
         return len(tasks)
 
+    def _http(self) -> httpx.Client:
+        # httpx (with the CLI libraries it pulls in) is imported only by a hub that pushes.
+        if self._client is None:
+            import httpx
+
+            self._client = httpx.Client(
+                timeout=self._timeout, transport=self._transport, follow_redirects=False
+            )
+        return self._client
+
     def _push(self, task: PushTask) -> str | None:
+        import httpx
+
         body = notice_body(task)
         try:
             secret = self._systems.system_secret(task.system_id)
             headers = auth.sign_webhook(task.system_id, secret, task.url, body, clock=self._clock)
             headers["Content-Type"] = "application/json"
-            response = self._client.post(task.url, content=body, headers=headers)
+            response = self._http().post(task.url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"[:500]
         except Exception as exc:  # a bad secret or URL: recorded, retried, never fatal
@@ -220,7 +236,8 @@ class PushWorker:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        self._client.close()
+        if self._client is not None:
+            self._client.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
