@@ -150,15 +150,10 @@ async def content(
 ) -> Response:
     etag_wanted = request.headers.get("if-none-match", "").strip()
     found, body, stream = await caller.run(
-        lambda system_id: _content(hub, system_id, delivery_id, etag_wanted)
+        lambda system_id: read_content(hub, system_id, delivery_id, etag_wanted)
     )
-    etag = f'"{found.sha256}"'
-    headers = {
-        "ETag": etag,
-        "X-Lienthong-Trace": json.dumps(views.trace(found.trace), ensure_ascii=True),
-        "Content-Length": str(found.size),
-    }
-    if etag_wanted == etag:
+    headers = content_headers(found)
+    if etag_wanted == headers["ETag"]:
         del headers["Content-Length"]
         return Response(status_code=304, headers=headers)
     if body is not None:
@@ -177,7 +172,16 @@ async def content(
 CONTENT_IN_MEMORY = 8 * 1024 * 1024
 
 
-def _content(
+def content_headers(found: Content) -> dict[str, str]:
+    """``ETag``, ``X-Lienthong-Trace`` and ``Content-Length`` of a delivery's content."""
+    return {
+        "ETag": f'"{found.sha256}"',
+        "X-Lienthong-Trace": json.dumps(views.trace(found.trace), ensure_ascii=True),
+        "Content-Length": str(found.size),
+    }
+
+
+def read_content(
     hub: HubService, system_id: str, delivery_id: str, etag_wanted: str
 ) -> tuple[Content, bytes | None, BinaryIO | None]:
     """The delivery's facts and, unless the caller has them (ETag), its bytes: small

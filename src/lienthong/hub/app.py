@@ -1,7 +1,8 @@
 """The hub's ASGI application: ``create_hub_app(container)``.
 
-Routes: the systems' API (:mod:`.api`), the operators' API (:mod:`.api_admin`),
-``/healthz`` (no credential) and ``/metrics`` (admin). Error answers are JSON problems
+Routes: the systems' API (:mod:`.api`; its three busiest routes answered by
+:mod:`.fastpath`), the operators' API (:mod:`.api_admin`), ``/healthz`` (no credential)
+and ``/metrics`` (admin). Error answers are JSON problems
 (:mod:`.problems`). With ``background`` (the default), the app's lifespan runs the
 webhook push worker, the nonce purge and, on PostgreSQL, the LISTEN thread that wakes
 long-polls for deliveries taken in by other nodes.
@@ -17,7 +18,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lienthong import __version__
 from lienthong.hub import api, api_admin, problems
+from lienthong.hub.fastpath import FastRoutes
 from lienthong.hub.http_auth import AdminDep, HubDep
 from lienthong.hub.metrics import HubMetrics
 from lienthong.hub.notify import PgListener
@@ -86,26 +88,18 @@ def create_hub_app(
     engine: Engine | None = None,
     background: bool = True,
     push_worker: PushWorker | None = None,
+    fast_routes: bool = True,
 ) -> FastAPI:
     """The hub's FastAPI app over a container (or, in tests, a bare :class:`HubService`:
-    then without the national monitor's routes)."""
+    then without the national monitor's routes). ``fast_routes=False`` leaves the busiest
+    routes to FastAPI too (the tests compare both)."""
     hub = source if isinstance(source, HubService) else source.hub
     if engine is None and not isinstance(source, HubService):
         engine = source.engine
     metrics = HubMetrics()
     worker = push_worker
     if worker is None and background:
-        cfg = hub.config
-        worker = PushWorker(
-            hub.uow_factory,
-            systems=hub.systems,
-            clock=hub.clock,
-            notifier=hub.notifier,
-            max_attempts=cfg.push_max_attempts,
-            backoff_s=cfg.push_backoff_s,
-            timeout_s=cfg.push_timeout_s,
-            on_outcome=metrics.pushes.inc,
-        )
+        worker = _push_worker(hub, metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -148,21 +142,46 @@ def create_hub_app(
 
         mount_hub_monitor(app, source.national)
 
-    @app.get("/healthz", response_class=PlainTextResponse, tags=["operations"])
-    async def healthz(hub_: HubDep) -> PlainTextResponse:
-        """Liveness: ``ok`` when the database answers, else ``unavailable`` (503)."""
-        ok = await run_in_threadpool(hub_.healthy)
-        return PlainTextResponse("ok" if ok else "unavailable", 200 if ok else 503)
+    app.include_router(operations)
 
-    @app.get("/metrics", response_class=PlainTextResponse, tags=["operations"])
-    async def metrics_text(request: Request, hub_: HubDep, _admin: AdminDep) -> PlainTextResponse:
-        """Prometheus metrics (admin credential)."""
-        queues = await run_in_threadpool(hub_.queues)
-        body = request.app.state.metrics.render(queues)
-        return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
-
+    # The busiest routes skip FastAPI's routing (same answers, see .fastpath); the
+    # request log wraps them too.
+    if fast_routes:
+        app.add_middleware(FastRoutes, hub=hub, metrics=metrics)
     app.add_middleware(_RequestLog, metrics=metrics)
     return app
+
+
+operations = APIRouter(tags=["operations"])
+
+
+@operations.get("/healthz", response_class=PlainTextResponse)
+async def healthz(hub_: HubDep) -> PlainTextResponse:
+    """Liveness: ``ok`` when the database answers, else ``unavailable`` (503)."""
+    ok = await run_in_threadpool(hub_.healthy)
+    return PlainTextResponse("ok" if ok else "unavailable", 200 if ok else 503)
+
+
+@operations.get("/metrics", response_class=PlainTextResponse)
+async def metrics_text(request: Request, hub_: HubDep, _admin: AdminDep) -> PlainTextResponse:
+    """Prometheus metrics (admin credential)."""
+    queues = await run_in_threadpool(hub_.queues)
+    body = request.app.state.metrics.render(queues)
+    return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def _push_worker(hub: HubService, metrics: HubMetrics) -> PushWorker:
+    cfg = hub.config
+    return PushWorker(
+        hub.uow_factory,
+        systems=hub.systems,
+        clock=hub.clock,
+        notifier=hub.notifier,
+        max_attempts=cfg.push_max_attempts,
+        backoff_s=cfg.push_backoff_s,
+        timeout_s=cfg.push_timeout_s,
+        on_outcome=metrics.pushes.inc,
+    )
 
 
 async def _purge_nonces(hub: HubService) -> None:

@@ -9,12 +9,13 @@ cannot make the hub read a large upload.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from lienthong.errors import LimitExceeded, PermissionDenied
 from lienthong.hub import auth
@@ -48,26 +49,74 @@ class Caller:
         return f"system:{self.system_id}"
 
 
-def _raw_path(request: Request) -> str:
-    raw = request.scope.get("raw_path")
-    if isinstance(raw, bytes | bytearray) and raw:
-        return bytes(raw).decode("latin-1").partition("?")[0]
-    return request.url.path
+@dataclass(frozen=True, slots=True)
+class SignedParts:
+    """What a system's request signature covers, read from the ASGI scope (the body's
+    hash aside): headers (lower-case names), method, raw path, raw query."""
+
+    headers: dict[str, str]
+    method: str
+    path: str
+    query: str
+
+    @classmethod
+    def of(cls, scope: Scope) -> SignedParts:
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        raw = scope.get("raw_path")
+        if isinstance(raw, bytes | bytearray) and raw:
+            path = bytes(raw).decode("latin-1").partition("?")[0]
+        else:
+            path = scope["path"]
+        return cls(headers, scope["method"], path, scope.get("query_string", b"").decode("latin-1"))
+
+    def verify(self, hub: HubService, body_sha256: str | None) -> auth.AuthenticatedSystem:
+        """The calling system (blocking: the database), ``auth.*`` errors otherwise."""
+        return hub.systems.authenticate_system(
+            self.headers, self.method, self.path, self.query, body_sha256
+        )
+
+
+def note_system(scope: Scope, system_id: str) -> None:
+    """Name the caller in the request's state (the request log shows it)."""
+    scope.setdefault("state", {})["system_id"] = system_id
+
+
+async def read_limited(chunks: AsyncIterator[bytes], limit: int) -> tuple[bytes, str]:
+    """A request body of at most ``limit`` bytes (``package.limit.size`` beyond), and its
+    SHA-256 (hex), hashed as it arrives."""
+    parts: list[bytes] = []
+    size = 0
+    digest = hashlib.sha256()
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise LimitExceeded(
+                f"package exceeds the limit of {limit} bytes",
+                code="package.limit.size",
+                limit=limit,
+            )
+        digest.update(chunk)
+        parts.append(chunk)
+    return b"".join(parts), digest.hexdigest()
+
+
+def check_declared_length(headers: dict[str, str], limit: int) -> None:
+    """Refuse a body whose ``Content-Length`` already exceeds ``limit``, before reading it."""
+    length = headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise LimitExceeded(
+            f"package of {length} bytes exceeds the limit of {limit} bytes",
+            code="package.limit.size",
+            limit=limit,
+        )
 
 
 async def _verify_system(
     hub: HubService, request: Request, body_sha256: str | None
 ) -> auth.AuthenticatedSystem:
-    headers = dict(request.headers.items())
-    result = await run_in_threadpool(
-        hub.systems.authenticate_system,
-        headers,
-        request.method,
-        _raw_path(request),
-        request.url.query,
-        body_sha256,
-    )
-    request.state.system_id = result.system_id
+    parts = SignedParts.of(request.scope)
+    result = await run_in_threadpool(parts.verify, hub, body_sha256)
+    note_system(request.scope, result.system_id)
     return result
 
 
@@ -95,18 +144,21 @@ class SystemCall:
 
     async def run(self, work: Callable[[str], _T]) -> _T:
         """Authenticate the caller (``auth.*`` errors first), then ``work(system_id)``."""
-        request = self._request
-        headers = dict(request.headers.items())
-        method, path, query = request.method, _raw_path(request), request.url.query
+        return await run_signed(self._hub, self._request.scope, self._body_sha256, work)
 
-        def both() -> _T:
-            verified = self._hub.systems.authenticate_system(
-                headers, method, path, query, self._body_sha256
-            )
-            request.state.system_id = verified.system_id
-            return work(verified.system_id)
 
-        return await run_in_threadpool(both)
+async def run_signed(
+    hub: HubService, scope: Scope, body_sha256: str, work: Callable[[str], _T]
+) -> _T:
+    """Authenticate a system's request and do ``work(system_id)`` in one threadpool trip."""
+    parts = SignedParts.of(scope)
+
+    def both() -> _T:
+        verified = parts.verify(hub, body_sha256)
+        note_system(scope, verified.system_id)
+        return work(verified.system_id)
+
+    return await run_in_threadpool(both)
 
 
 async def system_call(request: Request, hub: HubDep) -> SystemCall:
@@ -123,29 +175,10 @@ async def system_caller_streamed(request: Request, hub: HubDep) -> tuple[str, by
     the body's SHA-256 (hex; checked against the signed one)."""
     verified = await _verify_system(hub, request, None)
     limit = hub.limits.max_package_bytes
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise LimitExceeded(
-            f"package of {length} bytes exceeds the limit of {limit} bytes",
-            code="package.limit.size",
-            limit=limit,
-        )
-    chunks: list[bytes] = []
-    size = 0
-    digest = hashlib.sha256()
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise LimitExceeded(
-                f"package exceeds the limit of {limit} bytes",
-                code="package.limit.size",
-                limit=limit,
-            )
-        digest.update(chunk)
-        chunks.append(chunk)
-    body_sha256 = digest.hexdigest()
+    check_declared_length(dict(request.headers.items()), limit)
+    body, body_sha256 = await read_limited(request.stream(), limit)
     verified.check_body(body_sha256)
-    return verified.system_id, b"".join(chunks), body_sha256
+    return verified.system_id, body, body_sha256
 
 
 async def admin_caller(request: Request, hub: HubDep) -> Admin:

@@ -80,6 +80,25 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def error_response(exc: LienthongError, count: Callable[[str], None] | None = None) -> JSONResponse:
+    """A refusal or failure of ours, counted (``count(code)``, metrics) and logged if 5xx."""
+    if count is not None:
+        count(exc.code)
+    if status_for(exc) >= 500:
+        log.warning("request failed: %s", exc.code)
+    return problem_response(exc)
+
+
+def unexpected_response(exc: Exception, count: Callable[[str], None] | None = None) -> JSONResponse:
+    """A bug: logged with its traceback, answered 500 without details."""
+    if count is not None:
+        count("internal")
+    log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
+    body = problem_body("internal", "the hub could not complete the request")
+    body["axis_code"] = 20
+    return JSONResponse(body, 500)
+
+
 def install(app: FastAPI, on_error: Callable[[str], None] | None = None) -> None:
     """Register the handlers; ``on_error(code)`` is told each error answered (metrics)."""
 
@@ -89,10 +108,7 @@ def install(app: FastAPI, on_error: Callable[[str], None] | None = None) -> None
 
     async def lienthong_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, LienthongError)  # noqa: S101 - registered for this type
-        count(exc.code)
-        if status_for(exc) >= 500:
-            log.warning("request failed: %s", exc.code)
-        return problem_response(exc)
+        return error_response(exc, count)
 
     async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)  # noqa: S101
@@ -114,11 +130,7 @@ def install(app: FastAPI, on_error: Callable[[str], None] | None = None) -> None
         )
 
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        count("internal")
-        log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
-        body = problem_body("internal", "the hub could not complete the request")
-        body["axis_code"] = 20
-        return JSONResponse(body, 500)
+        return unexpected_response(exc, count)
 
     app.add_exception_handler(LienthongError, lienthong_error)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -1,0 +1,222 @@
+"""The busiest routes (send, content, ack) answered by ``hub.fastpath`` in front of FastAPI.
+
+Every answer is checked on raw HTTP against a real uvicorn, with the fast path and without
+it (``fast_routes=False``: FastAPI's own routes), so both give what the API promises; and
+one test proves the fast path, not FastAPI, answered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hubkit import G22, H41, HubWorld, build_world, serve
+from lienthong.db.uow import UnitOfWork
+from lienthong.hub import auth
+from lienthong.hub.app import create_hub_app
+from lienthong.hub.client import HubClient
+from lienthong.hub.http_auth import get_hub
+
+SENDER, RECEIVER = "sys-vpcp", "sys-nghean"
+
+
+@dataclass
+class Raw:
+    """Signed requests by hand, to see every status, header and byte of the answers."""
+
+    world: HubWorld
+    url: str
+    http: httpx.Client
+
+    def request(
+        self,
+        system_id: str,
+        method: str,
+        path: str,
+        *,
+        body: bytes = b"",
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        signed: dict[str, str] | None = None,
+    ) -> tuple[httpx.Response, dict[str, str]]:
+        secret = self.world.secrets[system_id].encode()
+        signed = signed or auth.sign_headers(
+            system_id, secret, method, path, query, body, clock=self.world.clock
+        )
+        target = f"{self.url}{path}" + (f"?{query}" if query else "")
+        sent = self.http.request(
+            method, target, content=body, headers={**signed, **(headers or {})}
+        )
+        return sent, signed
+
+    def hub_client(self, system_id: str) -> HubClient:
+        return HubClient(
+            self.url, system_id, self.world.secrets[system_id], clock=self.world.clock, retries=0
+        )
+
+
+@pytest.fixture(params=[True, False], ids=["fast-path", "fastapi-routes"])
+def raw(
+    request: pytest.FixtureRequest, make_uow: Callable[[], UnitOfWork], tmp_path: Path
+) -> Iterator[Raw]:
+    world = build_world(make_uow, tmp_path / "blobs")
+    app = create_hub_app(world.hub, background=False, fast_routes=bool(request.param))
+    with serve(app) as url, httpx.Client(timeout=30) as http:
+        yield Raw(world, url, http)
+
+
+def _problem(response: httpx.Response) -> tuple[int, str]:
+    return response.status_code, response.json()["code"]
+
+
+def test_send_answers_202_then_the_first_result_for_a_repeat(raw: Raw) -> None:
+    data = raw.world.document(G22, [H41])
+
+    first, _ = raw.request(SENDER, "POST", "/api/v1/packages", body=data)
+    again, _ = raw.request(SENDER, "POST", "/api/v1/packages", body=data)
+
+    assert first.status_code == 202
+    assert first.headers["content-type"] == "application/json"
+    body = first.json()
+    assert body["kind"] == "document"
+    assert body["duplicate"] is False
+    assert body["sha256"] == hashlib.sha256(data).hexdigest()
+    assert [d["recipient"] for d in body["deliveries"]] == [H41]
+    assert again.status_code == 202
+    assert again.json() == {**body, "duplicate": True}
+
+
+def test_send_refusals_are_problems(raw: Raw) -> None:
+    data = raw.world.document(G22, [H41])
+    path = "/api/v1/packages"
+
+    unsigned = raw.http.post(f"{raw.url}{path}", content=data)
+    ok, signed = raw.request(SENDER, "POST", path, body=data)
+    replayed, _ = raw.request(SENDER, "POST", path, body=data, signed=signed)
+    other = raw.world.document(G22, [H41])
+    swapped, _ = raw.request(
+        SENDER,
+        "POST",
+        path,
+        body=other,
+        signed=auth.sign_headers(
+            SENDER,
+            raw.world.secrets[SENDER].encode(),
+            "POST",
+            path,
+            "",
+            data,
+            clock=raw.world.clock,
+        ),
+    )
+    not_hosted, _ = raw.request(RECEIVER, "POST", path, body=other)
+    broken, _ = raw.request(SENDER, "POST", path, body=b"<edXML")
+
+    assert _problem(unsigned) == (401, "auth.missing")
+    assert "LIENTHONG-HMAC-SHA256" in unsigned.headers["www-authenticate"]
+    assert ok.status_code == 202
+    assert _problem(replayed) == (401, "auth.replay")
+    assert _problem(swapped) == (401, "auth.body_hash")
+    assert _problem(not_hosted) == (403, "forbidden.sender_not_hosted")
+    assert broken.status_code == 422
+    assert broken.json()["axis_code"] is not None
+
+
+def test_content_answers_the_exact_bytes_an_etag_and_304(raw: Raw) -> None:
+    data = raw.world.document(G22, [H41])
+    raw.request(SENDER, "POST", "/api/v1/packages", body=data)
+    with raw.hub_client(RECEIVER) as receiver:
+        delivery_id = receiver.receive()[0].delivery_id
+    path = f"/api/v1/deliveries/{delivery_id}/content"
+
+    fetched, _ = raw.request(RECEIVER, "GET", path)
+    etag = fetched.headers["etag"]
+    cached, _ = raw.request(RECEIVER, "GET", path, headers={"If-None-Match": etag})
+    stranger, _ = raw.request(SENDER, "GET", path)
+    missing, _ = raw.request(RECEIVER, "GET", "/api/v1/deliveries/no-such-delivery/content")
+
+    assert fetched.status_code == 200
+    assert fetched.content == data
+    assert fetched.headers["content-type"] == "application/xml"
+    assert fetched.headers["content-length"] == str(len(data))
+    assert etag == f'"{hashlib.sha256(data).hexdigest()}"'
+    trace = json.loads(fetched.headers["x-lienthong-trace"])
+    assert [t["organ_id"] for t in trace] == [G22, "lienthong-hub"]
+    assert cached.status_code == 304
+    assert cached.content == b""
+    assert cached.headers["etag"] == etag
+    assert stranger.status_code == 403  # not its delivery
+    assert missing.status_code == 404
+
+
+def test_ack_answers_once_and_refuses_bad_parameters_with_400(raw: Raw) -> None:
+    raw.request(SENDER, "POST", "/api/v1/packages", body=raw.world.document(G22, [H41]))
+    with raw.hub_client(RECEIVER) as receiver:
+        delivery_id = receiver.receive()[0].delivery_id
+    path = f"/api/v1/deliveries/{delivery_id}/ack"
+
+    def ack(body: object, query: str = "", media: str = "application/json") -> httpx.Response:
+        return raw.request(
+            RECEIVER,
+            "POST",
+            path,
+            body=json.dumps(body).encode(),
+            query=query,
+            headers={"Content-Type": media} if media else {},
+        )[0]
+
+    no_media_type = ack({"state": "done"}, media="")
+    text_body = ack({"state": "done"}, media="text/plain")
+    bad_state = ack({"state": "maybe"})
+    extra_field = ack({"state": "done", "by": "me"})
+    bad_visibility = ack({"state": "processing"}, query="visibility=0")
+    leased = ack({"state": "processing"}, query="visibility=120")
+    done = ack({"state": "done"})
+    again = ack({"state": "done"})
+    conflicting = ack({"state": "fail", "reason": "nhầm"})
+
+    for refused in (no_media_type, text_body, bad_state, extra_field, bad_visibility):
+        assert _problem(refused) == (400, "request.invalid")
+    assert leased.status_code == 200
+    assert leased.json()["state"] == "leased"
+    assert leased.json()["lease_until"] is not None
+    assert (done.status_code, done.json()) == (
+        200,
+        {"delivery_id": delivery_id, "state": "done", "lease_until": None},
+    )
+    assert again.json() == done.json()
+    assert _problem(conflicting) == (409, "delivery.already_acknowledged")
+
+
+def test_the_fast_path_answers_without_fastapis_routes(
+    make_uow: Callable[[], UnitOfWork], tmp_path: Path
+) -> None:
+    world = build_world(make_uow, tmp_path / "blobs")
+    app = create_hub_app(world.hub, background=False)
+
+    def no_fastapi() -> None:
+        raise RuntimeError("a FastAPI route was used")
+
+    app.dependency_overrides[get_hub] = no_fastapi
+    with serve(app) as url, httpx.Client(timeout=30) as http:
+        r = Raw(world, url, http)
+        sent, _ = r.request(SENDER, "POST", "/api/v1/packages", body=world.document(G22, [H41]))
+        delivery_id = sent.json()["deliveries"][0]["delivery_id"]
+        fetched, _ = r.request(RECEIVER, "GET", f"/api/v1/deliveries/{delivery_id}/content")
+        acked, _ = r.request(
+            RECEIVER,
+            "POST",
+            f"/api/v1/deliveries/{delivery_id}/ack",
+            body=b'{"state":"done"}',
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+        listed, _ = r.request(RECEIVER, "GET", "/api/v1/inbox")
+
+    assert (sent.status_code, fetched.status_code, acked.status_code) == (202, 200, 200)
+    assert listed.status_code == 500  # the inbox is FastAPI's: the override shows
