@@ -38,12 +38,14 @@ from lienthong.edxml.reader import read_package
 from lienthong.edxml.validate import validate_package
 from lienthong.edxml.writer import package_to_bytes
 from lienthong.edxml.xmldsig import sign_package, verify_package
-from lienthong.errors import HubError, PermissionDenied, WorkflowError
+from lienthong.errors import HubError, PermissionDenied, StorageError, WorkflowError
 from lienthong.hub.app import create_hub_app
 from lienthong.hub.client import HubClient
+from lienthong.hub.schemas import DeliveryItem
 from lienthong.office.documents import Channel, DispatchState, OutgoingDraft, RecipientInput
 from lienthong.office.hubsync import transient
 from lienthong.office.hubsync_inbound import InboundProcessor
+from lienthong.office.hubsync_journal import InboundEntry
 from lienthong.office.hubsync_run import build_exchange
 from lienthong.office.model import DocumentForm
 from lienthong.office.workflow import IncomingState, OutgoingState
@@ -356,3 +358,30 @@ def test_an_unreachable_hub_is_a_transient_error(world: World, tmp_path: Path) -
     assert transient(receiving.value)
     [ready] = world.office.services.dispatch.ready(world.office.system(A))
     assert [r.dispatch_state for r in ready.recipients] == [DispatchState.PENDING]
+
+
+def test_a_moment_of_database_refusal_is_tried_again_at_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite refuses a writer whose snapshot another commit made stale ("database is
+    # locked"): the worker handles the delivery again instead of leaving it leased.
+    office = world.office
+    ready_document(office, A, [RecipientInput(agency=B)])
+    office.exchange.dispatcher.run_once([office.agencies[A].agency_id])
+    handle = InboundProcessor.handle
+    refused: list[str] = []
+
+    def refused_once(self: InboundProcessor, item: DeliveryItem, content: bytes) -> InboundEntry:
+        if not refused:
+            refused.append(item.delivery_id)
+            raise StorageError(
+                "the database is unavailable: database is locked", code="storage.unavailable"
+            )
+        return handle(self, item, content)
+
+    monkeypatch.setattr(InboundProcessor, "handle", refused_once)
+
+    outcomes = office.drain()
+
+    assert len(refused) == 1
+    assert outcomes == ["document:-:stored", "status:01:applied"]

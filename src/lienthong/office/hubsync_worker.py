@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lienthong.clock import Clock
+from lienthong.db.retry import retrying
 from lienthong.errors import HubError, LienthongError
 from lienthong.hub.client import HubClient
 from lienthong.hub.schemas import DeliveryItem
@@ -115,7 +116,10 @@ class SyncWorker:
             self._ack(item, "fail", f"cannot be fetched: {exc.message}")
             return
         try:
-            entry = self._processor.handle(item, fetched.content)
+            # SQLite refuses a writer for a moment when another committed meanwhile:
+            # handling is idempotent (by delivery), so try again at once rather than
+            # leave the delivery leased until its visibility timeout.
+            entry = retrying(lambda: self._processor.handle(item, fetched.content))
         except LienthongError as exc:  # storage: not acknowledged, it will come again
             log.warning("delivery %s deferred: %s", item.delivery_id, exc)
             report.deferred.append((item.delivery_id, exc.message))

@@ -9,12 +9,11 @@ belongs to, so the page can show it next to that field.
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
@@ -22,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData, UploadFile
 
 from lienthong.clock import VN_TZ
-from lienthong.errors import LienthongError, StorageError
+from lienthong.errors import LienthongError
 from lienthong.office.model import Actor
 from lienthong.web.context import WebContext
 from lienthong.web.i18n import LANG_COOKIE, Translator, pick_language
@@ -136,24 +135,6 @@ async def csrf_guard(request: Request) -> AsyncIterator[None]:
 Ctx = Depends(web)
 Me = Depends(current_actor)
 Form = Depends(form_data)
-
-
-_T = TypeVar("_T")
-#: Attempts of a use case the database refused for a moment (SQLite's single writer).
-ATTEMPTS = 3
-
-
-def retrying(call: Callable[[], _T]) -> _T:
-    """Run a use case, again if the database was momentarily unavailable (a use case
-    commits all or nothing, so a refused attempt left nothing behind)."""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return call()
-        except StorageError as exc:
-            if exc.code != "storage.unavailable" or attempt == ATTEMPTS:
-                raise
-            time.sleep(0.1 * attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def text(form: FormData, name: str) -> str:

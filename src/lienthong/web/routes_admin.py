@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from lienthong.db.retry import retrying
 from lienthong.edxml.doctypes import ADMINISTRATIVE_TYPES
 from lienthong.errors import LienthongError
 from lienthong.office.catalogue_rules import INTERNAL, CatalogueEntry
@@ -25,7 +26,6 @@ from lienthong.web.pages import (
     Me,
     explain,
     render,
-    retrying,
     text,
     texts,
     translator,

@@ -9,10 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from lienthong.db.retry import retrying
 from lienthong.errors import AuthError, LienthongError
 from lienthong.office.model import TokenKind
 from lienthong.web.context import WebContext
-from lienthong.web.pages import Ctx, Form, FormState, explain, render, retrying, text, translator
+from lienthong.web.pages import Ctx, Form, FormState, explain, render, text, translator
 from lienthong.web.security import SESSION_COOKIE, safe_next
 
 router = APIRouter()

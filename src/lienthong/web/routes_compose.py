@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
+from lienthong.db.retry import retrying
 from lienthong.edxml.doctypes import ADMINISTRATIVE_TYPES
 from lienthong.errors import LienthongError
 from lienthong.office.common import MAX_FILE_BYTES
@@ -22,7 +23,6 @@ from lienthong.web.pages import (
     Me,
     explain,
     render,
-    retrying,
     text,
     texts,
     translator,

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from lienthong.db.retry import retrying
 from lienthong.errors import LienthongError
 from lienthong.office.common import MAX_FILE_BYTES
 from lienthong.office.documents import IncomingDocument
@@ -32,7 +33,6 @@ from lienthong.web.pages import (
     Me,
     explain,
     render,
-    retrying,
     text,
     texts,
     translator,

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from lienthong.db.retry import retrying
 from lienthong.errors import LienthongError
 from lienthong.office.common import MAX_FILE_BYTES
 from lienthong.office.documents import Channel, Event, OutgoingDocument, Recipient
@@ -33,7 +34,6 @@ from lienthong.web.pages import (
     Me,
     explain,
     render,
-    retrying,
     text,
     translator,
     upload,
