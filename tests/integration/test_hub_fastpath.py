@@ -18,7 +18,7 @@ import pytest
 
 from hubkit import G22, H41, HubWorld, build_world, serve
 from lienthong.db.uow import UnitOfWork
-from lienthong.hub import auth
+from lienthong.hub import api, auth
 from lienthong.hub.app import create_hub_app
 from lienthong.hub.client import HubClient
 from lienthong.hub.http_auth import get_hub
@@ -220,3 +220,21 @@ def test_the_fast_path_answers_without_fastapis_routes(
 
     assert (sent.status_code, fetched.status_code, acked.status_code) == (202, 200, 200)
     assert listed.status_code == 500  # the inbox is FastAPI's: the override shows
+
+
+def test_content_above_the_in_memory_size_is_streamed_whole(
+    raw: Raw, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api, "CONTENT_IN_MEMORY", 1024)  # every package streams
+    data = raw.world.document(G22, [H41])
+    raw.request(SENDER, "POST", "/api/v1/packages", body=data)
+    with raw.hub_client(RECEIVER) as receiver:
+        delivery_id = receiver.receive()[0].delivery_id
+
+    fetched, _ = raw.request(RECEIVER, "GET", f"/api/v1/deliveries/{delivery_id}/content")
+
+    assert len(data) > 1024
+    assert fetched.status_code == 200
+    assert fetched.content == data
+    assert fetched.headers["content-length"] == str(len(data))
+    assert fetched.headers["etag"] == f'"{hashlib.sha256(data).hexdigest()}"'

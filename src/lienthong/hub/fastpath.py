@@ -122,12 +122,13 @@ class FastRoutes:
             await send({"type": "http.response.body", "body": b""})
             return
         headers["Content-Type"] = "application/xml"
-        await _start(send, 200, headers)
         if data is not None:
+            await _start(send, 200, headers)
             await send({"type": "http.response.body", "body": data})
             return
         assert stream is not None  # noqa: S101 - read_content gives one or the other
         try:
+            await _start(send, 200, headers)
             while chunk := await run_in_threadpool(stream.read, _STREAM_CHUNK):
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         finally:
