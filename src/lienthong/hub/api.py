@@ -10,24 +10,29 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
 from typing import Annotated, BinaryIO
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
 from lienthong.hub import schemas as s
 from lienthong.hub import views
 from lienthong.hub.http_auth import (
     AnyCaller,
     HubDep,
+    SignedParts,
     SystemCallDep,
     SystemId,
-    system_caller_streamed,
+    check_declared_length,
+    note_system,
+    read_limited,
 )
+from lienthong.hub.metrics import HubMetrics
 from lienthong.hub.model import MAX_CLAIM, MAX_VISIBILITY_S, MAX_WAIT_S, AckState, PackageKind
 from lienthong.hub.records import Content, Delivery
 from lienthong.hub.services import HubService
@@ -49,15 +54,28 @@ def _kind(value: str | None) -> PackageKind | None:
     response_model=s.SendResult,
     summary="Send a document or status package (raw edXML body)",
 )
-async def send_package(
-    request: Request,
-    hub: HubDep,
-    caller: Annotated[tuple[str, bytes, str], Depends(system_caller_streamed)],
+async def send_package(request: Request, hub: HubDep) -> s.SendResult:
+    return await take_package(hub, request.app.state.metrics, request.scope, request.stream())
+
+
+async def take_package(
+    hub: HubService, metrics: HubMetrics, scope: Scope, chunks: AsyncIterator[bytes]
 ) -> s.SendResult:
-    system_id, body, body_sha256 = caller
+    """``POST /packages`` (here and in :mod:`.fastpath`): the caller authenticated before
+    the body (``chunks``) is read within the size limit, its hash checked against the
+    signed one, then intake."""
+    parts = SignedParts.of(scope)
+    verified = await run_in_threadpool(parts.verify, hub, None)
+    note_system(scope, verified.system_id)
+    limit = hub.limits.max_package_bytes
+    check_declared_length(parts.headers, limit)
+    body, body_sha256 = await read_limited(chunks, limit)
+    verified.check_body(body_sha256)
     started = time.perf_counter()
-    result = await run_in_threadpool(partial(hub.intake.send, system_id, body, sha256=body_sha256))
-    request.app.state.metrics.intake(
+    result = await run_in_threadpool(
+        partial(hub.intake.send, verified.system_id, body, sha256=body_sha256)
+    )
+    metrics.intake(
         views.kind(result.kind), len(body), time.perf_counter() - started, result.duplicate
     )
     return views.send_result(result)

@@ -20,7 +20,6 @@ services check authorization.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from urllib.parse import parse_qsl
@@ -32,11 +31,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lienthong.errors import LienthongError
 from lienthong.hub import schemas as s
 from lienthong.hub import views
-from lienthong.hub.api import content_headers, read_content
+from lienthong.hub.api import content_headers, read_content, take_package
 from lienthong.hub.http_auth import (
     SignedParts,
-    check_declared_length,
-    note_system,
     read_limited,
     run_signed,
 )
@@ -84,22 +81,7 @@ class FastRoutes:
     # -- POST /api/v1/packages ------------------------------------------------------------
 
     async def _send_package(self, scope: Scope, receive: Receive, send: Send) -> None:
-        hub = self.hub
-        parts = SignedParts.of(scope)
-        verified = await run_in_threadpool(parts.verify, hub, None)
-        note_system(scope, verified.system_id)
-        limit = hub.limits.max_package_bytes
-        check_declared_length(parts.headers, limit)
-        body, body_sha256 = await read_limited(_chunks(receive), limit)
-        verified.check_body(body_sha256)
-        started = time.perf_counter()
-        result = await run_in_threadpool(
-            partial(hub.intake.send, verified.system_id, body, sha256=body_sha256)
-        )
-        self.metrics.intake(
-            views.kind(result.kind), len(body), time.perf_counter() - started, result.duplicate
-        )
-        await _json(send, 202, views.send_result(result))
+        await _json(send, 202, await take_package(self.hub, self.metrics, scope, _chunks(receive)))
 
     # -- GET /api/v1/deliveries/{id}/content ----------------------------------------------
 

@@ -1,9 +1,10 @@
 """Who is calling: FastAPI dependencies for systems (HMAC) and operators (bearer tokens).
 
-Database work runs in the threadpool (never on the event loop). ``POST /packages`` checks
-the signature *before* reading the body (the signature covers the declared body hash),
-then reads the body with the size limit and checks its hash: an unauthenticated caller
-cannot make the hub read a large upload.
+Database work runs in the threadpool (never on the event loop). ``POST /packages``
+(:func:`lienthong.hub.api.take_package`) checks the signature *before* reading the body
+(the signature covers the declared body hash), then reads the body with the size limit
+(:func:`read_limited`) and checks its hash: an unauthenticated caller cannot make the hub
+read a large upload.
 """
 
 from __future__ import annotations
@@ -168,17 +169,6 @@ async def system_call(request: Request, hub: HubDep) -> SystemCall:
     (``400 request.invalid``) before the credential is."""
     body = await request.body()
     return SystemCall(hub, request, hashlib.sha256(body).hexdigest())
-
-
-async def system_caller_streamed(request: Request, hub: HubDep) -> tuple[str, bytes, str]:
-    """For ``POST /packages``: the system, then its body read within the size limit, and
-    the body's SHA-256 (hex; checked against the signed one)."""
-    verified = await _verify_system(hub, request, None)
-    limit = hub.limits.max_package_bytes
-    check_declared_length(dict(request.headers.items()), limit)
-    body, body_sha256 = await read_limited(request.stream(), limit)
-    verified.check_body(body_sha256)
-    return verified.system_id, body, body_sha256
 
 
 async def admin_caller(request: Request, hub: HubDep) -> Admin:
