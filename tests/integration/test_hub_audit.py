@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from hubkit import G12, G22, H41, HubWorld, build_world
-from lienthong.db.tables import hub_audit, hub_audit_checkpoints
+from lienthong.db.tables import hub_audit, hub_audit_checkpoints, hub_audit_head
 from lienthong.db.uow import UnitOfWork
 from lienthong.hub.audit_chain import checkpoint_signature_ok
 from lienthong.hub.model import AckState, HubConfig
@@ -177,3 +177,31 @@ def test_the_api_edge_reports_the_same(world: HubWorld) -> None:
     assert body.ok is False
     assert body.problems[0].seq == 2
     assert body.problems[0].kind == "removed"
+
+
+def test_cutting_off_the_end_and_the_head_row_is_caught_by_a_checkpoint(world: HubWorld) -> None:
+    with world.uow() as uow:
+        sixth = uow.session.execute(select(hub_audit.c.hash).where(hub_audit.c.seq == 6)).one()
+    _tamper(world, delete(hub_audit).where(hub_audit.c.seq >= 7))
+    _tamper(world, update(hub_audit_head).values(seq=6, hash=sixth.hash))
+
+    report = world.hub.audit.verify()
+
+    assert [(p.seq, p.kind) for p in report.problems] == [(8, "removed")]
+
+
+def test_verification_tells_its_progress_up_to_the_head(world: HubWorld) -> None:
+    told: list[tuple[int, int]] = []
+
+    report = world.hub.audit.verify(progress=lambda done, expected: told.append((done, expected)))
+
+    assert report.ok
+    assert told == [(8, 8)]
+
+
+def test_entries_are_listed_from_a_number(world: HubWorld) -> None:
+    assert [e.seq for e in world.hub.audit.entries(since=3, limit=2)] == [4, 5]
+    assert [e.seq for e in world.hub.audit.entries(since=6, limit=100)] == [7, 8]
+    assert [e.seq for e in world.hub.audit.entries(limit=3)] == [1, 2, 3]
+    assert world.hub.audit.entries(since=8) == []
+    assert world.hub.audit.entries(limit=0) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -13,8 +14,11 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
 from lienthong.hub.audit_chain import (
+    MAX_LOOKUPS,
     AuditEntry,
     Checkpoint,
+    StoredEntry,
+    canonical_json,
     entry_hash,
     sign_checkpoint,
     verify_chain,
@@ -154,3 +158,96 @@ def test_a_checkpoint_signed_by_another_key_is_refused() -> None:
 def test_entries_missing_at_the_end_are_seen_from_the_head() -> None:
     chain = _chain(5)
     assert _first(chain[:3], head=(5, chain[-1].hash)) == (4, "removed")
+
+
+def test_with_a_locator_the_entries_are_streamed_once_and_progress_is_told() -> None:
+    chain = _chain(2500)
+    read: list[int] = []
+    told: list[tuple[int, int, int]] = []
+
+    def stream() -> Iterator[AuditEntry]:
+        for entry in chain:
+            read.append(entry.seq)
+            yield entry
+
+    def locate(hash_: str) -> int | None:
+        raise AssertionError("an intact chain needs no lookup")
+
+    report = verify_chain(
+        stream(),
+        head=(2500, chain[-1].hash),
+        locate=locate,
+        progress=lambda done, expected: told.append((done, expected, len(read))),
+    )
+
+    assert report.ok
+    assert report.entries == 2500
+    # Told as it goes, while the stream is being read (not after reading it all).
+    assert told == [(1000, 2500, 1000), (2000, 2500, 2000), (2500, 2500, 2500)]
+    assert read == list(range(1, 2501))
+
+
+def test_a_reordering_is_named_through_the_locator() -> None:
+    chain = _chain(10)
+    head = (chain[-1].seq, chain[-1].hash)
+    numbers = {e.hash: e.seq for e in chain}
+    chain[4:6] = [replace(chain[5], seq=5), replace(chain[4], seq=6)]
+    asked: list[str] = []
+
+    def locate(hash_: str) -> int | None:
+        asked.append(hash_)
+        return numbers.get(hash_)
+
+    report = verify_chain(iter(chain), head=head, locate=locate)
+
+    assert report.first_problem is not None
+    assert (report.first_problem.seq, report.first_problem.kind) == (5, "reordered")
+    assert asked[0] == chain[4].prev_hash  # asked about the broken link only
+
+
+def test_lookups_are_capped_when_every_link_is_broken() -> None:
+    chain = [replace(e, prev_hash="1" * 64) for e in _chain(MAX_LOOKUPS + 50)]
+    calls: list[str] = []
+
+    def locate(hash_: str) -> int | None:
+        calls.append(hash_)
+        return None
+
+    report = verify_chain(chain, head=(chain[-1].seq, chain[-1].hash), locate=locate)
+
+    assert len(calls) == MAX_LOOKUPS
+    assert len(report.problems) == len(chain)  # each entry still reported
+    assert {p.kind for p in report.problems} == {"altered"}
+
+
+@pytest.mark.parametrize(
+    "text", ['Sở Nội vụ "Hà Nội"', "tab\there", "\u0000\u001f", "😀 \\ / \u2028", ""]
+)
+def test_the_stored_text_gives_the_same_canonical_bytes(text: str) -> None:
+    entry = AuditEntry(7, T, "in" + text, text, text, {"k": text, "n": [1, 2.5, None]}, "", "")
+    stored = StoredEntry(7, T, entry.action, text, text, entry.data_json, "", "")
+
+    assert stored.canonical() == canonical_json(
+        {
+            "seq": 7,
+            "at": T.isoformat(),
+            "action": entry.action,
+            "actor": text,
+            "subject": text,
+            "data": entry.data,
+        }
+    ).encode("utf-8")
+    assert entry.canonical() == stored.canonical()
+
+
+def test_stored_text_changed_to_equal_json_is_an_alteration() -> None:
+    chain = _chain(3)
+    stored = [
+        StoredEntry(e.seq, e.at, e.action, e.actor, e.subject, e.data_json, e.prev_hash, e.hash)
+        for e in chain
+    ]
+    stored[1] = replace(stored[1], data_json=stored[1].data_json.replace(":", ": "))
+
+    report = verify_chain(stored, head=(3, chain[-1].hash))
+
+    assert [(p.seq, p.kind) for p in report.problems] == [(2, "altered")]

@@ -9,6 +9,7 @@ reordered entries and checkpoints that do not hold (rules in :mod:`.audit_chain`
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -97,16 +98,30 @@ class AuditLog:
 
 
 def verify_audit(
-    uow: UnitOfWork, *, trusted: Sequence[x509.Certificate] | None = None
+    uow: UnitOfWork,
+    *,
+    trusted: Sequence[x509.Certificate] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AuditVerification:
-    """Check the whole audit log in ``uow`` (see :func:`.audit_chain.verify_chain`)."""
-    head = uow.hub_audit.head()
+    """Check the audit log in ``uow`` up to its head row (see
+    :func:`.audit_chain.verify_chain`): the entries are streamed, in constant memory.
+
+    Entries appended while it runs (numbered after the head row it read first) are left
+    for the next verification; those it checks are never changed by the hub."""
+    # Checkpoints before the head: a checkpoint signs a head, so each one read is at or
+    # below the head read after it, unless entries were cut off the end (then reported).
     checkpoints = [
         Checkpoint(int(r.seq), r.hash, r.at, r.signature, r.certificate)
         for r in uow.hub_audit.checkpoints()
     ]
+    head = uow.hub_audit.head()
     return verify_chain(
-        uow.hub_audit.entries(), head=head, checkpoints=checkpoints, trusted=trusted
+        uow.hub_audit.stored_entries(until=head[0]),
+        head=head,
+        checkpoints=checkpoints,
+        trusted=trusted,
+        locate=uow.hub_audit.number_of,
+        progress=progress,
     )
 
 
@@ -125,24 +140,26 @@ class AuditService:
             uow.commit()
             return info
 
-    def verify(self, *, trusted: Sequence[x509.Certificate] | None = None) -> AuditVerification:
+    def verify(
+        self,
+        *,
+        trusted: Sequence[x509.Certificate] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> AuditVerification:
         """Report any altered, removed or reordered entry and any checkpoint that fails.
 
-        ``trusted`` defaults to the hub identity's certificate when one is configured.
+        ``trusted`` defaults to the hub identity's certificate when one is configured;
+        ``progress(done, expected)`` is called as entries are checked.
         """
         if trusted is None:
             identity = self._log.identity()
             trusted = None if identity is None else [identity.certificate]
         with self._uow() as uow:
-            return verify_audit(uow, trusted=trusted)
+            return verify_audit(uow, trusted=trusted, progress=progress)
 
     def entries(self, *, since: int = 0, limit: int = 100) -> list[AuditEntry]:
-        """Entries after number ``since`` (for operators)."""
+        """At most ``limit`` entries numbered after ``since`` (for operators)."""
+        if limit <= 0:
+            return []
         with self._uow() as uow:
-            out: list[AuditEntry] = []
-            for entry in uow.hub_audit.entries():
-                if entry.seq > since:
-                    out.append(entry)
-                if len(out) >= limit:
-                    break
-            return out
+            return list(itertools.islice(uow.hub_audit.entries(since=since, batch=limit), limit))

@@ -20,10 +20,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -64,16 +64,7 @@ class AuditEntry:
 
     def canonical(self) -> bytes:
         """What the entry's hash covers (after the previous hash)."""
-        return canonical_json(
-            {
-                "seq": self.seq,
-                "at": _utc(self.at),
-                "action": self.action,
-                "actor": self.actor,
-                "subject": self.subject,
-                "data": self.data,
-            }
-        ).encode("utf-8")
+        return canonical_entry(self)
 
     def with_hash(self, value: str) -> AuditEntry:
         return replace(self, hash=value)
@@ -98,7 +89,67 @@ class AuditEntry:
         )
 
 
-def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
+_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class EntryFields(Protocol):
+    """The fields an entry's hash covers, its data as canonical JSON text."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def data_json(self) -> str: ...
+
+
+def canonical_entry(entry: EntryFields) -> bytes:
+    """The canonical JSON of an entry whose data is already canonical JSON text: the
+    same bytes as :func:`canonical_json` of the whole entry (keys in sorted order)."""
+    return (
+        f'{{"action":{_text(entry.action)},"actor":{_text(entry.actor)},'
+        f'"at":{_text(_utc(entry.at))},"data":{entry.data_json},"seq":{int(entry.seq)},'
+        f'"subject":{_text(entry.subject)}}}'
+    ).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """An entry as the table holds it, its data left as the stored text: what a
+    verification hashes (text changed in any way, even to equal JSON, is an alteration)."""
+
+    seq: int
+    at: datetime
+    action: str
+    actor: str
+    subject: str
+    data_json: str
+    prev_hash: str
+    hash: str
+
+    def canonical(self) -> bytes:
+        return canonical_entry(self)
+
+
+class ChainLink(Protocol):
+    """What :func:`verify_chain` reads of an entry."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+    def canonical(self) -> bytes: ...
+
+
+def entry_hash(prev_hash: str, entry: ChainLink) -> str:
     """The hash an entry must carry, given the previous entry's hash."""
     digest = hashlib.sha256(prev_hash.encode("ascii"))
     digest.update(entry.canonical())
@@ -196,59 +247,102 @@ class AuditVerification:
         self.problems.append(AuditProblem(seq, kind, message))
 
 
+#: Entries between two calls of a verification's ``progress``.
+PROGRESS_EVERY = 1000
+#: Broken links :func:`verify_chain` looks up (to tell a reordered entry from an altered
+#: one) before it calls the rest ``altered`` without looking: a wholesale rewrite must not
+#: turn into one table scan per entry.
+MAX_LOOKUPS = 100
+
+
 def verify_chain(
-    entries: Iterable[AuditEntry],
+    entries: Iterable[ChainLink],
     *,
     head: tuple[int, str],
     checkpoints: Sequence[Checkpoint] = (),
     trusted: Sequence[x509.Certificate] | None = None,
+    locate: Callable[[str], int | None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AuditVerification:
     """Check the chain ``entries`` (in number order) against the head row and checkpoints.
 
     ``trusted``: the certificates whose keys may sign checkpoints (the hub's); ``None``
     accepts the certificate stored with each checkpoint (its signature still must hold).
+
+    ``locate(hash)`` gives the number of the entry carrying ``hash`` (any entry of the
+    log), asked only when an entry does not link to its predecessor: with it, the entries
+    are read once, as a stream, and only the hashes of checkpointed entries are kept, so a
+    log of any length is checked in constant memory. Without it, ``entries`` is read into
+    memory first and looked up there. ``progress(done, expected)`` is called every
+    :data:`PROGRESS_EVERY` entries and at the end (``expected``: the head row's count).
     """
+    if locate is None:
+        entries = list(entries)
+        numbers = {e.hash: e.seq for e in entries}
+        locate = numbers.get
     report = AuditVerification(head_seq=head[0])
-    rows = [(e.seq, e.prev_hash, e.hash, entry_hash(e.prev_hash, e) == e.hash) for e in entries]
-    report.entries = len(rows)
-    position = {row[2]: i for i, row in enumerate(rows)}
-    by_seq = {row[0]: row for row in rows}
-    expected, previous_hash = 1, GENESIS_HASH
-    for i, (seq, prev_hash, hash_, content_ok) in enumerate(rows):
-        linked_to = position.get(prev_hash)
-        if seq > expected:
-            missing = f"{expected}" if seq == expected + 1 else f"{expected}–{seq - 1}"
-            report.add(expected, "removed", f"entries {missing} are missing")
-        elif prev_hash != previous_hash and linked_to is not None and linked_to != i - 1:
-            report.add(seq, "reordered", f"entry {seq} is chained after entry {rows[linked_to][0]}")
-        elif not content_ok:
-            report.add(seq, "altered", f"entry {seq}'s content does not give its hash")
-        elif prev_hash != previous_hash:
-            before = rows[i - 1][0] if i > 0 else 0
-            report.add(
-                before or seq,
-                "altered",
-                f"entry {before} was rewritten: entry {seq} does not link to it"
-                if before
-                else f"entry {seq} does not start the chain",
-            )
-        expected, previous_hash = seq + 1, hash_
-    last_seq = rows[-1][0] if rows else 0
-    if head[0] > last_seq:
-        report.add(last_seq + 1, "removed", f"entries {last_seq + 1}–{head[0]} are missing")
-    elif head[0] == last_seq and rows and head[1] != rows[-1][2]:
-        report.add(last_seq, "altered", f"entry {last_seq} differs from the head row's hash")
+    wanted = {cp.seq for cp in checkpoints}
+    signed: dict[int, str] = {}
+    lookups = 0
+    expected, previous_seq, previous_hash = 1, 0, GENESIS_HASH
+    for entry in entries:
+        seq = entry.seq
+        linked_to: int | None = None
+        if entry.prev_hash != previous_hash and seq <= expected and lookups < MAX_LOOKUPS:
+            lookups += 1
+            linked_to = locate(entry.prev_hash)
+        problem = _link_problem(entry, expected, previous_seq, previous_hash, linked_to)
+        if problem is not None:
+            report.add(*problem)
+        if seq in wanted:
+            signed[seq] = entry.hash
+        report.entries += 1
+        if progress is not None and report.entries % PROGRESS_EVERY == 0:
+            progress(report.entries, head[0])
+        expected, previous_seq, previous_hash = seq + 1, seq, entry.hash
+    if progress is not None:
+        progress(report.entries, head[0])
+    if head[0] > previous_seq:
+        report.add(previous_seq + 1, "removed", f"entries {previous_seq + 1}–{head[0]} are missing")
+    elif head[0] == previous_seq and report.entries and head[1] != previous_hash:
+        report.add(
+            previous_seq, "altered", f"entry {previous_seq} differs from the head row's hash"
+        )
     trusted_prints = None if trusted is None else {fingerprint(c) for c in trusted}
     for cp in checkpoints:
         report.checkpoints += 1
-        _check_checkpoint(report, cp, by_seq, trusted_prints)
+        _check_checkpoint(report, cp, signed, trusted_prints)
     return report
+
+
+def _link_problem(
+    entry: ChainLink, expected: int, previous_seq: int, previous_hash: str, linked_to: int | None
+) -> tuple[int, str, str] | None:
+    """What is wrong with ``entry`` read after entry ``previous_seq`` (``expected`` the
+    number due; ``linked_to`` the entry its ``prev_hash`` names, if looked up)."""
+    seq = entry.seq
+    if seq > expected:
+        missing = f"{expected}" if seq == expected + 1 else f"{expected}–{seq - 1}"
+        return expected, "removed", f"entries {missing} are missing"
+    if linked_to is not None and linked_to != previous_seq:
+        return seq, "reordered", f"entry {seq} is chained after entry {linked_to}"
+    if entry_hash(entry.prev_hash, entry) != entry.hash:
+        return seq, "altered", f"entry {seq}'s content does not give its hash"
+    if entry.prev_hash != previous_hash:
+        if previous_seq:
+            return (
+                previous_seq,
+                "altered",
+                f"entry {previous_seq} was rewritten: entry {seq} does not link to it",
+            )
+        return seq, "altered", f"entry {seq} does not start the chain"
+    return None
 
 
 def _check_checkpoint(
     report: AuditVerification,
     cp: Checkpoint,
-    by_seq: dict[int, tuple[int, str, str, bool]],
+    signed: dict[int, str],
     trusted_prints: set[str] | None,
 ) -> None:
     try:
@@ -263,10 +357,10 @@ def _check_checkpoint(
         report.add(cp.seq, "checkpoint", f"checkpoint {cp.seq}: the signature does not verify")
         return
     report.checkpoints_valid += 1
-    row = by_seq.get(cp.seq)
-    if row is None:
+    found = signed.get(cp.seq)
+    if found is None:
         report.add(cp.seq, "removed", f"entry {cp.seq}, signed by a checkpoint, is missing")
-    elif row[2] != cp.hash:
+    elif found != cp.hash:
         report.add(
             cp.seq,
             "altered",

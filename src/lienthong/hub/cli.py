@@ -16,6 +16,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from lienthong.hub.cli_client import register_client_commands
@@ -38,6 +45,7 @@ app.add_typer(audit_app, name="audit")
 register_client_commands(app)
 
 console = Console(soft_wrap=True, highlight=False)
+err_console = Console(stderr=True)
 
 
 @contextmanager
@@ -293,8 +301,19 @@ def token_create(
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Check the audit log; exit status 1 if an entry was altered, removed or reordered."""
-    with _container(ctx) as container:
-        report = container.hub.audit.verify()
+    with (
+        _container(ctx) as container,
+        Progress(
+            TextColumn("Checking the audit log"), BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=err_console, transient=True,
+        ) as progress,
+    ):  # fmt: skip
+        task = progress.add_task("verify", total=None)
+
+        def advance(done: int, expected: int) -> None:
+            progress.update(task, completed=done, total=max(expected, done))
+
+        report = container.hub.audit.verify(progress=advance)
     console.print(
         f"Entries: {report.entries}  head: {report.head_seq}  "
         f"checkpoints: {report.checkpoints_valid}/{report.checkpoints} valid"

@@ -20,7 +20,7 @@ from lienthong.db.tables import hub_audit, hub_audit_checkpoints, hub_audit_head
 from lienthong.db.tables.hub import AUDIT_HEAD_ID
 from lienthong.errors import StorageError
 from lienthong.hub import pgsql
-from lienthong.hub.audit_chain import AuditEntry, entry_hash
+from lienthong.hub.audit_chain import AuditEntry, StoredEntry, entry_hash
 
 head = hub_audit_head
 
@@ -107,21 +107,43 @@ class AuditRepository:
         row = self._session.execute(select(hub_audit).where(hub_audit.c.seq == seq)).first()
         return None if row is None else AuditEntry.from_row(row)
 
-    def entries(self, *, batch: int = 1000) -> Iterator[AuditEntry]:
-        """Every entry in number order, read in batches."""
-        last = 0
+    def entries(
+        self, *, since: int = 0, until: int | None = None, batch: int = 1000
+    ) -> Iterator[AuditEntry]:
+        """The entries numbered after ``since`` (and up to ``until``), in number order."""
+        return (AuditEntry.from_row(row) for row in self._rows(since, until, batch))
+
+    def stored_entries(
+        self, *, since: int = 0, until: int | None = None, batch: int = 1000
+    ) -> Iterator[StoredEntry]:
+        """The same, with each entry's data as the stored text (for verification)."""
+        for row in self._rows(since, until, batch):
+            yield StoredEntry(
+                int(row.seq), row.at, row.action, row.actor, row.subject, row.data,
+                row.prev_hash, row.hash,
+            )  # fmt: skip
+
+    def _rows(self, since: int, until: int | None, batch: int) -> Iterator[Row[Any]]:
+        """Rows in number order, ``batch`` at a time (by key: each batch starts where the
+        last one ended, so a long read holds no cursor open)."""
+        last = since
         while True:
-            rows = self._session.execute(
-                select(hub_audit)
-                .where(hub_audit.c.seq > last)
-                .order_by(hub_audit.c.seq)
-                .limit(batch)
-            ).all()
-            if not rows:
+            query = select(hub_audit).where(hub_audit.c.seq > last)
+            if until is not None:
+                query = query.where(hub_audit.c.seq <= until)
+            rows = self._session.execute(query.order_by(hub_audit.c.seq).limit(batch)).all()
+            yield from rows
+            if len(rows) < batch:
                 return
-            for row in rows:
-                yield AuditEntry.from_row(row)
             last = int(rows[-1].seq)
+
+    def number_of(self, hash_: str) -> int | None:
+        """The number of the (first) entry carrying ``hash_``, if any. No index serves it:
+        a scan, for a verification that found a broken link."""
+        row = self._session.execute(
+            select(hub_audit.c.seq).where(hub_audit.c.hash == hash_).order_by(hub_audit.c.seq)
+        ).first()
+        return None if row is None else int(row.seq)
 
     def count(self) -> int:
         from sqlalchemy import func
