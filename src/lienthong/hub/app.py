@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lienthong import __version__
 from lienthong.hub import api, api_admin, problems
+from lienthong.hub.body_limit import BodyLimit
 from lienthong.hub.fastpath import FastRoutes
 from lienthong.hub.http_auth import AdminDep, HubDep
 from lienthong.hub.metrics import HubMetrics
@@ -148,6 +149,8 @@ def create_hub_app(
     # request log wraps them too.
     if fast_routes:
         app.add_middleware(FastRoutes, hub=hub, metrics=metrics)
+    # Before anything reads a body: only a package's may be large (.body_limit).
+    app.add_middleware(BodyLimit, limit=hub.config.max_request_bytes, on_error=metrics.error)
     app.add_middleware(_RequestLog, metrics=metrics)
     return app
 

@@ -20,18 +20,19 @@ services check authorization.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from urllib.parse import parse_qsl
 
 import pydantic
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lienthong.errors import LienthongError
 from lienthong.hub import schemas as s
 from lienthong.hub import views
 from lienthong.hub.api import content_headers, read_content, take_package
+from lienthong.hub.body_limit import body_chunks, replay_body
 from lienthong.hub.http_auth import (
     SignedParts,
     read_limited,
@@ -81,7 +82,9 @@ class FastRoutes:
     # -- POST /api/v1/packages ------------------------------------------------------------
 
     async def _send_package(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _json(send, 202, await take_package(self.hub, self.metrics, scope, _chunks(receive)))
+        await _json(
+            send, 202, await take_package(self.hub, self.metrics, scope, body_chunks(receive))
+        )
 
     # -- GET /api/v1/deliveries/{id}/content ----------------------------------------------
 
@@ -89,7 +92,9 @@ class FastRoutes:
         if scope.get("query_string"):  # no parameters here: let FastAPI say so, or ignore them
             await self.app(scope, receive, send)
             return
-        _body, body_sha256 = await read_limited(_chunks(receive), self.hub.limits.max_package_bytes)
+        _body, body_sha256 = await read_limited(
+            body_chunks(receive), self.hub.config.max_request_bytes
+        )
         etag_wanted = SignedParts.of(scope).headers.get("if-none-match", "").strip()
         found, data, stream = await run_signed(
             self.hub,
@@ -120,7 +125,9 @@ class FastRoutes:
     # -- POST /api/v1/deliveries/{id}/ack -------------------------------------------------
 
     async def _ack(self, delivery_id: str, scope: Scope, receive: Receive, send: Send) -> None:
-        body, body_sha256 = await read_limited(_chunks(receive), self.hub.limits.max_package_bytes)
+        body, body_sha256 = await read_limited(
+            body_chunks(receive), self.hub.config.max_request_bytes
+        )
         visibility = _visibility(scope)
         request = None
         if _is_json(SignedParts.of(scope).headers.get("content-type", "")):
@@ -129,7 +136,7 @@ class FastRoutes:
             except pydantic.ValidationError:
                 request = None
         if visibility is None or request is None:  # FastAPI answers the 400
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         result = await run_signed(
             self.hub,
@@ -162,32 +169,6 @@ def _visibility(scope: Scope) -> int | None:
         return None
     value = int(values[0])
     return value if 1 <= value <= MAX_VISIBILITY_S else None
-
-
-async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise LienthongError(
-                "the client closed the connection before the whole body arrived",
-                code="request.incomplete",
-            )
-        if body := message.get("body", b""):
-            yield body
-        if not message.get("more_body", False):
-            return
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """``receive`` with the already-read ``body`` handed out first."""
-    pending = [body]
-
-    async def replayed() -> Message:
-        if pending:
-            return {"type": "http.request", "body": pending.pop(), "more_body": False}
-        return await receive()
-
-    return replayed
 
 
 async def _start(send: Send, status: int, headers: dict[str, str]) -> None:

@@ -262,6 +262,9 @@ class HubConfig:
     organ_id: str = "lienthong-hub"
     #: Sign an audit checkpoint every N entries.
     checkpoint_every: int = 1000
+    #: The largest request body of any route but ``POST /packages`` (JSON bodies of a few
+    #: KB): refused beyond, before anything reads it (:mod:`.body_limit`).
+    max_request_bytes: int = 1024 * 1024
     #: How far a request's timestamp may be from the hub's clock; nonces live this long.
     auth_window_s: int = 300
     #: Long-polls re-check the database at least this often (other nodes on SQLite,

@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lienthong.errors import LienthongError, StorageError
+from lienthong.errors import LienthongError, LimitExceeded, StorageError
 from lienthong.hub.schemas import axis_code_for
 
 log = logging.getLogger("lienthong.hub.api")
@@ -39,10 +39,10 @@ _HTTP_CODES = {
 
 def status_for(error: LienthongError) -> int:
     """The HTTP status of an error: its family's, with the per-code exceptions above."""
+    if isinstance(error, LimitExceeded) or error.code.startswith("package.limit"):
+        return 413
     if error.code.startswith("request."):
         return 400
-    if error.code.startswith("package.limit"):
-        return 413
     return error.http_status
 
 
