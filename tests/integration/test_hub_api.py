@@ -158,6 +158,34 @@ def test_a_replayed_request_is_refused(api: Api) -> None:
     assert again.json()["code"] == "auth.replay"
 
 
+def test_a_nonce_is_kept_past_the_last_instant_its_request_is_accepted(api: Api) -> None:
+    from datetime import timedelta
+
+    from lienthong.errors import AuthError
+    from lienthong.hub.auth import EMPTY_SHA256, sign_headers
+
+    clock = api.world.clock
+    clock.set(clock.now().replace(microsecond=0))
+    window = api.world.hub.config.auth_window_s
+    secret = api.world.secrets["sys-nghean"].encode()
+    headers = sign_headers("sys-nghean", secret, "GET", "/api/v1/inbox", "", b"", clock=clock)
+
+    def check() -> str:
+        return api.world.hub.systems.authenticate_system(
+            headers, "GET", "/api/v1/inbox", "", EMPTY_SHA256
+        ).system_id
+
+    assert check() == "sys-nghean"
+    # Half a second before the timestamp leaves the window (still accepted, whole
+    # seconds), after a purge: the nonce must still be there.
+    clock.advance(timedelta(seconds=window, milliseconds=500))
+    api.world.hub.systems.purge_nonces()
+    with pytest.raises(AuthError) as replayed:
+        check()
+
+    assert replayed.value.code == "auth.replay"
+
+
 def test_too_large_a_package_answers_413(
     make_uow: Callable[[], UnitOfWork], tmp_path: Path
 ) -> None:

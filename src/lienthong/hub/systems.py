@@ -248,7 +248,9 @@ class SystemService:
                 return self._secrets(uow, system_id)
 
             def seen(system_id: str, nonce: str, timestamp: int) -> bool:
-                expires = datetime.fromtimestamp(timestamp + self._window, UTC)
+                # Accepted while the clock's whole seconds are within the window, so up
+                # to (not including) timestamp + window + 1: kept until then at least.
+                expires = datetime.fromtimestamp(timestamp + self._window + 1, UTC)
                 return uow.hub_systems.record_nonce(system_id, nonce, expires)
 
             result = auth.verify_request(
