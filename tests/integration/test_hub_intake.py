@@ -257,3 +257,72 @@ def test_two_updates_of_one_document_are_both_delivered(world: HubWorld) -> None
     assert a.document_id == b.document_id
     assert not b.duplicate
     assert a.package_id != b.package_id
+
+
+# -- one DocumentId, two agencies: a DocumentId proves nothing about who sent it ----------
+
+
+def test_a_status_goes_back_to_the_agency_whose_document_the_reporter_received(
+    world: HubWorld,
+) -> None:
+    document_id = "000.00.00.G22,2026/05/10,15/VPCP-TTĐT"
+    # Another agency uses the id first (it only warns when the id names another organ:
+    # real systems send such ids), to another recipient.
+    first = world.send("sys-other", world.document(G12, [H08], document_id=document_id))
+    real = world.send("sys-vpcp", world.document(G22, [H41], document_id=document_id))
+
+    from_h41 = world.send("sys-nghean", world.status(H41, document_id, "03"))
+    from_h08 = world.send("sys-other", world.status(H08, document_id, "03"))
+
+    assert first.duplicate is False and real.duplicate is False
+    assert [d.recipient for d in from_h41.deliveries] == [G22]
+    assert [d.recipient for d in from_h08.deliveries] == [G12]
+
+
+def test_a_status_from_an_agency_that_did_not_receive_the_document_is_refused(
+    world: HubWorld,
+) -> None:
+    sent = world.send("sys-vpcp", world.document(G22, [H41]))
+    before = world.counts()
+
+    with pytest.raises(PermissionDenied) as caught:
+        world.send("sys-other", world.status(G12, sent.document_id, "15"))
+
+    assert caught.value.code == "forbidden.not_document_recipient"
+    assert world.counts() == before
+
+
+def test_a_take_back_reaches_the_requester_s_own_recipients_only(world: HubWorld) -> None:
+    document_id = "000.00.00.G22,2026/05/10,16/VPCP-TTĐT"
+    world.send("sys-other", world.document(G12, [H08], document_id=document_id))
+    world.send("sys-vpcp", world.document(G22, [H41, H14], document_id=document_id))
+
+    take_back = world.send("sys-vpcp", world.status(G22, document_id, "13"))
+
+    assert sorted(d.recipient for d in take_back.deliveries) == sorted([H41, H14])
+
+
+def test_another_agency_s_document_cannot_be_revoked(world: HubWorld) -> None:
+    original = world.send("sys-vpcp", world.document(G22, [H41]))
+    before = world.counts()
+
+    with pytest.raises(PermissionDenied) as caught:
+        world.send(
+            "sys-other", world.document(G12, [H41], business=_business(1, original.document_id))
+        )
+
+    assert caught.value.code == "forbidden.not_document_sender"
+    assert world.counts() == before
+
+
+def test_revoking_a_document_the_hub_never_carried_is_sent_without_a_link(
+    world: HubWorld,
+) -> None:
+    elsewhere = "000.00.00.G22,2026/01/05,3/VPCP-TTĐT"  # sent on paper, say
+
+    revocation = world.send(
+        "sys-vpcp", world.document(G22, [H41], business=_business(1, elsewhere))
+    )
+
+    assert [d.recipient for d in revocation.deliveries] == [H41]
+    assert _rows(world, hub_links) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hubkit import G12, G22, H41, HubWorld, build_world
+from hubkit import G12, G22, H08, H41, HubWorld, build_world
 from lienthong.db.uow import UnitOfWork
 from lienthong.edxml import model as m
 from lienthong.errors import NotFound, PermissionDenied
@@ -101,3 +101,30 @@ def test_links_are_seen_from_both_documents(world: HubWorld) -> None:
     assert [(x.relation, x.document_id) for x in from_replacement] == [
         ("replaces", original.document_id)
     ]
+
+
+def test_an_agency_reusing_a_document_id_sees_neither_statuses_nor_links_of_the_other(
+    world: HubWorld,
+) -> None:
+    original = world.send("sys-vpcp", world.document(G22, [H41]))
+    document_id = original.document_id
+    reused = world.send("sys-other", world.document(G12, [H08], document_id=document_id))
+    world.send("sys-nghean", world.status(H41, document_id, "03"))
+    business = m.Business(
+        business_doc_type=m.BusinessDocType.REVOKE,
+        business_doc_reason="thu hồi",
+        document_id=document_id,
+    )
+    world.send("sys-vpcp", world.document(G22, [H41], business=business))
+
+    mine = world.hub.tracking.package("sys-vpcp", original.package_id)
+    theirs = world.hub.tracking.package("sys-other", reused.package_id)
+    links_for_g22 = world.hub.tracking.links("sys-vpcp", document_id)
+    links_for_h41 = world.hub.tracking.links("sys-nghean", document_id)
+    links_for_g12 = world.hub.tracking.links("sys-other", document_id)
+
+    assert [s.code for s in mine.recipients[0].history] == ["03"]
+    assert [r.history for r in theirs.recipients] == [()]
+    assert [x.relation for x in links_for_g22] == ["revoked_by"]
+    assert [x.relation for x in links_for_h41] == ["revoked_by"]
+    assert links_for_g12 == []

@@ -185,8 +185,9 @@ class IntakeService:
         if first is not None:
             return first
         recipients = self._route(uow, facts, sender)
+        links = self._links(uow, facts, sender)
         webhooks = uow.hub_systems.webhook_targets([r.agency_id for r in recipients])
-        return IntakePlan(system_id, facts, sender, recipients, set(webhooks), key)
+        return IntakePlan(system_id, facts, sender, recipients, set(webhooks), key, links)
 
     def _first_send(
         self, uow: UnitOfWork, system_id: str, facts: PackageFacts, sha256: str
@@ -237,11 +238,7 @@ class IntakeService:
         elif facts.status_code == StatusCode.TAKE_BACK_REQUEST.value:
             recipients = self._take_back(uow, facts, sender)
         else:
-            original = uow.hub.document_sender(facts.document_id)
-            if original is not None:
-                recipients = [original]
-            else:
-                recipients = self._resolve_all(uow, [facts.response_organ])
+            recipients = [self._status_target(uow, facts, sender)]
         recipients = unique_recipients(recipients)
         for recipient in recipients:
             if recipient.locked:
@@ -267,22 +264,60 @@ class IntakeService:
             out.append(Recipient(agency.agency_id, code, agency.locked))
         return out
 
-    @staticmethod
-    def _take_back(uow: UnitOfWork, facts: PackageFacts, sender: ResolvedAgency) -> list[Recipient]:
-        original = uow.hub.document_sender(facts.document_id)
-        if original is None:
-            raise RoutingError(
-                f"the hub has no record of document {facts.document_id}: "
-                "a take-back request cannot be routed",
-                code="recipient.unknown",
+    def _status_target(
+        self, uow: UnitOfWork, facts: PackageFacts, reporter: ResolvedAgency
+    ) -> Recipient:
+        """Where a status goes: back to the agency whose document the reporter received
+        here. A DocumentId is not proof of who sent it (two agencies may use one id), so
+        the reporter's own deliveries decide, then the ``ResponseFor`` organ it names. A
+        document the hub never carried goes to that organ; one the hub carried, but not to
+        the reporter, takes no status from it."""
+        senders = uow.hub.senders_to(facts.document_id, reporter.agency_id)
+        if senders:
+            named = facts.response_organ.strip().upper()
+            return next((s for s in senders if s.code.strip().upper() == named), senders[0])
+        if uow.hub.document_known(facts.document_id):
+            raise PermissionDenied(
+                f"{facts.sender_code} did not receive document {facts.document_id} through "
+                "the hub: it cannot report a status on it",
+                code="forbidden.not_document_recipient",
                 document_id=facts.document_id,
             )
-        if original.agency_id != sender.agency_id:
+        return self._resolve_all(uow, [facts.response_organ])[0]
+
+    @staticmethod
+    def _take_back(uow: UnitOfWork, facts: PackageFacts, sender: ResolvedAgency) -> list[Recipient]:
+        recipients = uow.hub.document_recipients(facts.document_id, sender.agency_id)
+        if recipients:
+            return recipients
+        if uow.hub.document_known(facts.document_id):
             raise PermissionDenied(
                 f"only the sender of {facts.document_id} may ask to take it back",
                 code="forbidden.not_document_sender",
             )
-        return uow.hub.document_recipients(facts.document_id, sender.agency_id)
+        raise RoutingError(
+            f"the hub has no record of document {facts.document_id}: "
+            "a take-back request cannot be routed",
+            code="recipient.unknown",
+            document_id=facts.document_id,
+        )
+
+    def _links(self, uow: UnitOfWork, facts: PackageFacts, sender: ResolvedAgency) -> list[str]:
+        """The documents a revocation, update or replacement (business types 1–3) is
+        linked to: those of its targets this sender sent here. A target another agency
+        sent (and this one did not) is refused; one the hub never carried gets no link."""
+        if LinkKind.of_business_type(facts.business_type or 0) is None or not facts.link_targets:
+            return []
+        own = uow.hub.sent_by(facts.link_targets, sender.agency_id)
+        for target in facts.link_targets:
+            if target not in own and uow.hub.document_known(target):
+                raise PermissionDenied(
+                    f"document {target} was sent by another agency: only its sender may "
+                    "revoke, update or replace it",
+                    code="forbidden.not_document_sender",
+                    document_id=target,
+                )
+        return [t for t in facts.link_targets if t in own]
 
     # -- steps 7–8 ------------------------------------------------------------------------
 
@@ -331,7 +366,7 @@ class IntakeService:
             ]
         )
         kind = LinkKind.of_business_type(facts.business_type or 0)
-        if kind is not None:
+        if kind is not None and plan.links:
             uow.hub.add_links(
                 [
                     {
@@ -342,7 +377,7 @@ class IntakeService:
                         "reason": facts.business_reason,
                         "created_at": now,
                     }
-                    for target in facts.link_targets
+                    for target in plan.links
                 ]
             )
         data: dict[str, object] = {
@@ -355,8 +390,8 @@ class IntakeService:
         }
         if facts.status_code:
             data["status_code"] = facts.status_code
-        if kind is not None:
-            data["links"] = {kind.value: facts.link_targets}
+        if kind is not None and plan.links:
+            data["links"] = {kind.value: plan.links}
         # NOTIFY is delivered at commit; sent before the audit entry, which comes last so
         # that the audit head row stays locked as briefly as possible.
         uow.hub.notify((r.agency_id for r in recipients), push=bool(plan.pushed))

@@ -50,6 +50,8 @@ class IntakePlan:
     recipients: list[Recipient]
     pushed: set[int]
     key: str
+    #: The documents this one revokes, updates or replaces that its sender sent here.
+    links: list[str] = field(default_factory=list)
 
 
 def _vn(value: datetime) -> datetime:

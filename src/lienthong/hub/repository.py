@@ -232,19 +232,51 @@ class HubRepository(DeliveryQueries):
         elif rows:
             self._session.execute(insert(hub_links), [dict(r) for r in rows])
 
-    def document_sender(self, document_id: str) -> Recipient | None:
-        """The agency that sent the document ``document_id`` through this hub (first send)."""
-        row = self._session.execute(
-            select(p.c.sender_id, p.c.sender_code, agencies.c.state)
+    def senders_to(self, document_id: str, recipient_id: int) -> list[Recipient]:
+        """The agencies whose document packages under ``document_id`` were delivered to
+        ``recipient_id``, first sender first (one, unless two agencies used the same id)."""
+        rows = self._session.execute(
+            select(p.c.sender_id, p.c.sender_code, agencies.c.state, p.c.received_at, p.c.id)
+            .join(d, d.c.package_id == p.c.id)
             .join(agencies, agencies.c.id == p.c.sender_id)
+            .where(
+                p.c.document_id == document_id,
+                p.c.kind == PackageKind.DOCUMENT.value,
+                d.c.recipient_id == recipient_id,
+            )
+            .order_by(p.c.received_at, p.c.id)
+        ).all()
+        found: dict[int, Recipient] = {}
+        for row in rows:
+            locked = row.state == AgencyState.LOCKED.value
+            found.setdefault(
+                int(row.sender_id), Recipient(int(row.sender_id), row.sender_code, locked)
+            )
+        return list(found.values())
+
+    def document_known(self, document_id: str) -> bool:
+        """Whether any agency sent a document package under ``document_id`` here."""
+        row = self._session.execute(
+            select(p.c.id)
             .where(p.c.document_id == document_id, p.c.kind == PackageKind.DOCUMENT.value)
-            .order_by(p.c.business_type, p.c.received_at, p.c.id)
             .limit(1)
         ).first()
-        if row is None:
-            return None
-        locked = row.state == AgencyState.LOCKED.value
-        return Recipient(int(row.sender_id), row.sender_code, locked)
+        return row is not None
+
+    def sent_by(self, document_ids: Sequence[str], sender_id: int) -> set[str]:
+        """Which of ``document_ids`` the agency ``sender_id`` sent document packages under."""
+        if not document_ids:
+            return set()
+        rows = self._session.execute(
+            select(p.c.document_id)
+            .where(
+                p.c.document_id.in_(list(document_ids)),
+                p.c.kind == PackageKind.DOCUMENT.value,
+                p.c.sender_id == sender_id,
+            )
+            .distinct()
+        ).scalars()
+        return set(rows)
 
     def document_recipients(self, document_id: str, sender_id: int) -> list[Recipient]:
         """Every agency the sender's packages of ``document_id`` were delivered to."""
@@ -279,12 +311,21 @@ class HubRepository(DeliveryQueries):
             ).all()
         )
 
-    def statuses_of_document(self, document_id: str) -> list[Row[Any]]:
-        """The status packages reported on ``document_id``, oldest first."""
+    def statuses_of_document(self, document_id: str, sender_id: int) -> list[Row[Any]]:
+        """The status packages on ``document_id`` that concern the agency ``sender_id``'s
+        sending of it — those routed to it, and its own — oldest first. (Another agency
+        using the same DocumentId sees only the statuses routed to it.)"""
+        routed_to_sender = (
+            select(d.c.id).where(d.c.package_id == p.c.id, d.c.recipient_id == sender_id).exists()
+        )
         return list(
             self._session.execute(
                 select(p)
-                .where(p.c.document_id == document_id, p.c.kind == PackageKind.STATUS.value)
+                .where(
+                    p.c.document_id == document_id,
+                    p.c.kind == PackageKind.STATUS.value,
+                    or_(p.c.sender_id == sender_id, routed_to_sender),
+                )
                 .order_by(p.c.status_at, p.c.received_at, p.c.id)
             ).all()
         )
@@ -296,23 +337,32 @@ class HubRepository(DeliveryQueries):
             ).all()
         )
 
-    def document_parties(self, document_id: str) -> set[int]:
-        """Agencies that sent or received a document package under ``document_id``."""
-        senders = self._session.execute(
-            select(p.c.sender_id).where(p.c.document_id == document_id)
+    def senders_seen_by(self, document_id: str, agency_ids: Sequence[int]) -> set[int]:
+        """The agencies whose document packages under ``document_id`` one of
+        ``agency_ids`` sent or received: the sendings of that id they took part in
+        (empty: none of them is a party to it). Statuses make no agency a party."""
+        if not agency_ids:
+            return set()
+        ids = list(agency_ids)
+        rows = self._session.execute(
+            select(p.c.sender_id)
+            .outerjoin(d, d.c.package_id == p.c.id)
+            .where(
+                p.c.document_id == document_id,
+                p.c.kind == PackageKind.DOCUMENT.value,
+                or_(p.c.sender_id.in_(ids), d.c.recipient_id.in_(ids)),
+            )
+            .distinct()
         ).scalars()
-        receivers = self._session.execute(
-            select(d.c.recipient_id)
-            .join(p, p.c.id == d.c.package_id)
-            .where(p.c.document_id == document_id)
-        ).scalars()
-        return {int(a) for a in senders} | {int(a) for a in receivers}
+        return {int(a) for a in rows}
 
     def links_of(self, document_id: str) -> list[Row[Any]]:
-        """Links where ``document_id`` is the earlier or the later document."""
+        """Links where ``document_id`` is the earlier or the later document, each with the
+        agency that sent the linking package (``sender_id``)."""
         return list(
             self._session.execute(
-                select(hub_links)
+                select(hub_links, p.c.sender_id)
+                .join(p, p.c.id == hub_links.c.package_id)
                 .where(
                     or_(
                         hub_links.c.document_id == document_id,

@@ -4,7 +4,8 @@ For each recipient of a package: the transport state of its delivery, when it wa
 and acknowledged, the business statuses reported on the document (by that recipient, and
 the sender's own take-back requests 13, which went to every recipient) and the latest of
 them. Only a system hosting the package's sender sees its tracking
-(``forbidden.tracking``); links are shown to the systems of the document's parties.
+(``forbidden.tracking``); links are shown to the systems of the document's parties, those
+made by the senders of the document they sent or received.
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ class TrackingService:
     def links(self, system_id: str, document_id: str) -> list[DocumentLink]:
         """The revocations, updates and replacements linked to a document, seen from it."""
         with self._uow() as uow:
-            hosted = set(uow.hub_systems.hosted(system_id))
-            if not uow.hub.document_parties(document_id) & hosted:
+            hosted = uow.hub_systems.hosted(system_id)
+            # Links made by the senders of this id the system's agencies dealt with: an
+            # agency reusing another's DocumentId sees none of the other's links.
+            senders = uow.hub.senders_seen_by(document_id, list(hosted))
+            if not senders:
                 raise NotFound(
                     f"no document {document_id} sent to or by an agency system {system_id} hosts",
                     code="not_found.document",
@@ -70,6 +74,8 @@ class TrackingService:
                 )
             out: list[DocumentLink] = []
             for link in uow.hub.links_of(document_id):
+                if int(link.sender_id) not in senders:
+                    continue
                 earlier_view, later_view = RELATIONS[LinkKind(link.kind)]
                 if link.document_id == document_id:
                     out.append(
@@ -90,7 +96,7 @@ class TrackingService:
         deliveries = uow.hub.deliveries_of_package(row.id)
         statuses: list[Row[Any]] = []
         if row.kind == PackageKind.DOCUMENT.value:
-            statuses = uow.hub.statuses_of_document(row.document_id)
+            statuses = uow.hub.statuses_of_document(row.document_id, int(row.sender_id))
         recipients = [
             _recipient(d, _history(statuses, int(d.recipient_id), int(row.sender_id)), now)
             for d in deliveries
