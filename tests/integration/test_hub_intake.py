@@ -274,7 +274,8 @@ def test_a_status_goes_back_to_the_agency_whose_document_the_reporter_received(
     from_h41 = world.send("sys-nghean", world.status(H41, document_id, "03"))
     from_h08 = world.send("sys-other", world.status(H08, document_id, "03"))
 
-    assert first.duplicate is False and real.duplicate is False
+    assert first.duplicate is False
+    assert real.duplicate is False
     assert [d.recipient for d in from_h41.deliveries] == [G22]
     assert [d.recipient for d in from_h08.deliveries] == [G12]
 
