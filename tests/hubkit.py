@@ -99,8 +99,10 @@ class HubWorld:
         document_id: str | None = None,
         attachment: bytes = b"%PDF-1.4 test document\n" * 50,
         subject: str = "Về việc thử nghiệm trục liên thông",
+        trace: Sequence[m.TraceHeader] | None = None,
     ) -> bytes:
-        """A signed document package (signed by the sender's organisation certificate)."""
+        """A signed document package (signed by the sender's organisation certificate);
+        ``trace``: its TraceHeaders (default: the sender's, now)."""
         self._numbers += 1
         number = number if number is not None else self._numbers
         issued = self.clock.now().astimezone(VN_TZ).date()
@@ -117,7 +119,9 @@ class HubWorld:
         )
         package = m.DocumentPackage(
             header=header,
-            trace_headers=[m.TraceHeader(sender, self._vn_now())],
+            trace_headers=list(trace)
+            if trace is not None
+            else [m.TraceHeader(sender, self._vn_now())],
             business=business or m.Business(),
             attachments=[attachment_from_bytes("vanban.pdf", attachment, content_id="1")],
         )

@@ -313,3 +313,28 @@ def test_the_inbox_since_needs_a_time_zone(api: Api) -> None:
     assert len(recent.items) == 1
     assert later.items == []
     assert (naive.value.http_status, naive.value.code) == (400, "request.invalid")
+
+
+def test_the_longest_trace_the_hub_takes_in_is_fetched_over_http(api: Api) -> None:
+    from datetime import timedelta
+
+    from lienthong.clock import VN_TZ
+    from lienthong.edxml import model as m
+    from lienthong.hub.intake_facts import MAX_TRACE, MAX_TRACE_ORGAN
+
+    world = api.world
+    at = world.clock.now().astimezone(VN_TZ).replace(tzinfo=None, microsecond=0)
+    hops = [
+        m.TraceHeader(f"{n:02d}".ljust(MAX_TRACE_ORGAN, "X"), at - timedelta(minutes=n))
+        for n in range(MAX_TRACE)
+    ]
+    with api.client("sys-vpcp") as sender, api.client("sys-nghean") as receiver:
+        sender.send(world.document(G22, [H41], trace=hops))
+        with pytest.raises(HubError) as refused:
+            sender.send(world.document(G22, [H41], trace=[*hops, hops[0]]))
+        (item,) = receiver.receive()
+        fetched = receiver.fetch(item.delivery_id)
+
+    assert (refused.value.http_status, refused.value.code) == (413, "package.limit.trace")
+    assert len(fetched.trace) == MAX_TRACE + 1  # and the hub's own
+    assert fetched.trace[0].organ_id == hops[0].organ_id

@@ -42,6 +42,8 @@ from lienthong.hub.audit import AuditLog
 from lienthong.hub.audit_chain import fingerprint
 from lienthong.hub.intake_facts import (
     MAX_ID,
+    MAX_TRACE,
+    MAX_TRACE_ORGAN,
     IntakePlan,
     PackageFacts,
     delivery_row,
@@ -122,6 +124,7 @@ class IntakeService:
                 problems=[p.to_dict() for p in report.errors],
             )
         facts = package_facts(package)
+        _check_trace(facts)
         if len(facts.document_id) > MAX_ID:
             raise ValidationError(
                 f"DocumentId is longer than {MAX_ID} characters", code="validation.document_id"
@@ -403,4 +406,20 @@ class IntakeService:
             sha256=sha256,
             duplicate=False,
             deliveries=tuple(refs),
+        )
+
+
+def _check_trace(facts: PackageFacts) -> None:
+    """A trace the hub can hand on: every receiver gets it in one response header."""
+    if len(facts.trace) > MAX_TRACE:
+        raise LimitExceeded(
+            f"the package carries {len(facts.trace)} TraceHeaders; at most {MAX_TRACE}",
+            code="package.limit.trace",
+            limit=MAX_TRACE,
+        )
+    if any(len(entry.organ_id) > MAX_TRACE_ORGAN for entry in facts.trace):
+        raise LimitExceeded(
+            f"a TraceHeader's OrganId is longer than {MAX_TRACE_ORGAN} characters",
+            code="package.limit.trace",
+            limit=MAX_TRACE_ORGAN,
         )

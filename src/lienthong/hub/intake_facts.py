@@ -17,6 +17,10 @@ from lienthong.hub.records import DeliveryRef, TraceEntry
 from lienthong.hub.repository import ResolvedAgency
 
 MAX_ID = 255
+#: TraceHeaders a package may carry in (hubs it passed through), and the longest
+#: OrganId among them: the trace goes back out in one HTTP header (``X-Lienthong-Trace``).
+MAX_TRACE = 32
+MAX_TRACE_ORGAN = 64
 
 
 @dataclass(slots=True)
