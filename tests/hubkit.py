@@ -194,6 +194,9 @@ def build_world(
     clock = clock or FixedClock(T0)
     blobs = FileBlobStore(blob_dir)
     directory = DirectoryService(uow)
+    # The directory as it stood before the hub (its changes from now on are audited).
+    for code, name in AGENCIES.items():
+        directory.register(AgencyDraft(name=name, qcvn_id=code))
     hub = HubService(
         uow,
         blobs=blobs,
@@ -205,8 +208,6 @@ def build_world(
         config=config or HubConfig(checkpoint_every=0),
         **hub_options,
     )
-    for code, name in AGENCIES.items():
-        directory.register(AgencyDraft(name=name, qcvn_id=code))
     world = HubWorld(hub=hub, pki=pki, clock=clock, blobs=blobs, uow=uow)
     for system_id, hosted in SYSTEMS.items():
         issued = hub.systems.register(system_id, f"Hệ thống {system_id}", hosted)

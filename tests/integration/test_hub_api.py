@@ -338,3 +338,19 @@ def test_the_longest_trace_the_hub_takes_in_is_fetched_over_http(api: Api) -> No
     assert (refused.value.http_status, refused.value.code) == (413, "package.limit.trace")
     assert len(fetched.trace) == MAX_TRACE + 1  # and the hub's own
     assert fetched.trace[0].organ_id == hops[0].organ_id
+
+
+def test_the_operators_agency_changes_are_audited_under_their_token(api: Api) -> None:
+    with api.admin() as admin:
+        admin.register_agency(s.AgencyCreate(name="Sở Thử nghiệm", qcvn_id="000.00.31.H41"))
+        admin.lock_agency("000.00.31.H41")
+        admin.unlock_agency("000.00.31.H41")
+        report = admin.audit_verify()
+    since = max(e.seq for e in api.world.hub.audit.entries(limit=1000)) - 3
+
+    entries = api.world.hub.audit.entries(since=since)
+
+    assert [e.action for e in entries] == ["agency.add", "agency.lock", "agency.unlock"]
+    assert all(e.actor.startswith("admin:") for e in entries)
+    assert len({e.actor for e in entries}) == 1  # the one token used
+    assert report.ok

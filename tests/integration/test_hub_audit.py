@@ -205,3 +205,39 @@ def test_entries_are_listed_from_a_number(world: HubWorld) -> None:
     assert [e.seq for e in world.hub.audit.entries(limit=3)] == [1, 2, 3]
     assert world.hub.audit.entries(since=8) == []
     assert world.hub.audit.entries(limit=0) == []
+
+
+def test_directory_changes_are_audited_with_who_made_them(world: HubWorld) -> None:
+    from lienthong.directory.model import AgencyDraft, AgencyPatch
+
+    directory = world.hub.directory
+    directory.register(AgencyDraft(name="Sở Thử nghiệm", qcvn_id="000.00.31.H41"), actor="admin:an")
+    directory.update("000.00.31.H41", AgencyPatch(short_name="STN"), actor="admin:an")
+    directory.add_alias("000.00.31.H41", "STN-OLD", actor="admin:an")
+    directory.remove_alias("STN-OLD", actor="admin:an")
+    directory.lock("000.00.31.H41", actor="admin:binh")
+    directory.unlock("000.00.31.H41")  # the operators' CLI
+
+    entries = world.hub.audit.entries(since=8)
+
+    assert [(e.action, e.actor, e.subject) for e in entries] == [
+        ("agency.add", "admin:an", "000.00.31.H41"),
+        ("agency.update", "admin:an", "000.00.31.H41"),
+        ("agency.alias_add", "admin:an", "000.00.31.H41"),
+        ("agency.alias_remove", "admin:an", "000.00.31.H41"),
+        ("agency.lock", "admin:binh", "000.00.31.H41"),
+        ("agency.unlock", "cli", "000.00.31.H41"),
+    ]
+    assert entries[0].data["name"] == "Sở Thử nghiệm"
+    assert entries[4].data == {}
+    assert world.hub.audit.verify().ok
+
+
+def test_a_refused_directory_change_leaves_no_entry(world: HubWorld) -> None:
+    from lienthong.directory.model import AgencyDraft
+    from lienthong.errors import LienthongError
+
+    with pytest.raises(LienthongError):
+        world.hub.directory.register(AgencyDraft(name="Trùng", qcvn_id=G22), actor="admin:an")
+
+    assert world.hub.audit.entries(since=8) == []

@@ -11,7 +11,7 @@ structure of its official ids: the nearest ancestor id (``000.00.01.H08`` →
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from lienthong.db.uow import UnitOfWork
 from lienthong.directory import rules
@@ -28,16 +28,33 @@ from lienthong.errors import ValidationError
 
 _T = TypeVar("_T")
 
+#: Told of every change inside its unit of work, before the commit: (uow, action, actor,
+#: agency as changed, details). The hub appends it to its audit log (docs/hub.md).
+ChangeRecorder = Callable[[UnitOfWork, str, str, Agency, dict[str, Any]], None]
+#: Who changed the directory when the caller does not say (the operators' CLI).
+DEFAULT_ACTOR = "cli"
+
 
 class DirectoryService:
     """The agency directory's use cases over a unit-of-work factory."""
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
+    def __init__(
+        self, uow_factory: Callable[[], UnitOfWork], *, on_change: ChangeRecorder | None = None
+    ) -> None:
         self._uow = uow_factory
+        #: Set by the hub, which records every change in its audit log.
+        self.on_change = on_change
+
+    def _changed(
+        self, uow: UnitOfWork, action: str, actor: str, agency: Agency, details: dict[str, Any]
+    ) -> Agency:
+        if self.on_change is not None:
+            self.on_change(uow, action, actor, agency, details)
+        return agency
 
     # -- changes ---------------------------------------------------------------------------
 
-    def register(self, draft: AgencyDraft) -> Agency:
+    def register(self, draft: AgencyDraft, *, actor: str = DEFAULT_ACTOR) -> Agency:
         """Add an agency; :class:`ValidationError` for bad input, ``Conflict`` for a taken id."""
         name = rules.clean_name(draft.name)
         qcvn = rules.clean_official_id(draft.qcvn_id, form=AgencyIdForm.QCVN102, field="qcvn_id")
@@ -67,10 +84,11 @@ class DirectoryService:
                 contact=contact,
                 aliases=aliases,
             )
+            self._changed(uow, "agency.add", actor, agency, _summary(agency))
             uow.commit()
             return agency
 
-    def update(self, identifier: str, patch: AgencyPatch) -> Agency:
+    def update(self, identifier: str, patch: AgencyPatch, *, actor: str = DEFAULT_ACTOR) -> Agency:
         """Change an agency's fields; unchanged fields keep their value (and its version)."""
         name = UNSET if patch.name is UNSET else rules.clean_name(patch.name)
         short_name = _optional(
@@ -113,35 +131,40 @@ class DirectoryService:
                 parent_id=parent_id,
                 contact=rules.clean_contact(patch.contact_applied_to(current.contact)),
             )
+            self._changed(uow, "agency.update", actor, agency, _summary(agency))
             uow.commit()
             return agency
 
-    def lock(self, identifier: str) -> Agency:
+    def lock(self, identifier: str, *, actor: str = DEFAULT_ACTOR) -> Agency:
         """Lock an agency: it stays in the directory but may not exchange documents."""
         with self._uow() as uow:
             agency = uow.agencies.lock(uow.agencies.resolve(identifier).id)
+            self._changed(uow, "agency.lock", actor, agency, {})
             uow.commit()
             return agency
 
-    def unlock(self, identifier: str) -> Agency:
+    def unlock(self, identifier: str, *, actor: str = DEFAULT_ACTOR) -> Agency:
         """Make a locked agency active again."""
         with self._uow() as uow:
             agency = uow.agencies.unlock(uow.agencies.resolve(identifier).id)
+            self._changed(uow, "agency.unlock", actor, agency, {})
             uow.commit()
             return agency
 
-    def add_alias(self, identifier: str, alias: str) -> Agency:
+    def add_alias(self, identifier: str, alias: str, *, actor: str = DEFAULT_ACTOR) -> Agency:
         """Let a non-standard identifier (as seen in real traffic) resolve to an agency."""
         cleaned = rules.clean_alias(alias)
         with self._uow() as uow:
             agency = uow.agencies.add_alias(uow.agencies.resolve(identifier).id, cleaned)
+            self._changed(uow, "agency.alias_add", actor, agency, {"alias": cleaned})
             uow.commit()
             return agency
 
-    def remove_alias(self, alias: str) -> Agency:
+    def remove_alias(self, alias: str, *, actor: str = DEFAULT_ACTOR) -> Agency:
         """Stop resolving an alias; returns the agency it belonged to."""
         with self._uow() as uow:
             agency = uow.agencies.remove_alias(alias)
+            self._changed(uow, "agency.alias_remove", actor, agency, {"alias": alias})
             uow.commit()
             return agency
 
@@ -235,3 +258,15 @@ def _structural_parent(uow: UnitOfWork, *ids: AgencyId | None) -> int | None:
             if known is not None:
                 return known.id
     return None
+
+
+def _summary(agency: Agency) -> dict[str, Any]:
+    """What an audit entry keeps of an agency as added or changed."""
+    return {
+        "name": agency.name,
+        "qcvn_id": agency.qcvn_id,
+        "qd20_id": agency.qd20_id,
+        "parent_id": agency.parent_id,
+        "state": agency.state.value,
+        "version": agency.version,
+    }

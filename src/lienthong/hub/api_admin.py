@@ -27,7 +27,7 @@ async def _agency(hub: HubService, agency: Any) -> s.DirectoryAgency:
 
 
 @router.post("/agencies", status_code=201, response_model=s.DirectoryAgency)
-async def create_agency(hub: HubDep, _admin: AdminDep, body: s.AgencyCreate) -> s.DirectoryAgency:
+async def create_agency(hub: HubDep, admin: AdminDep, body: s.AgencyCreate) -> s.DirectoryAgency:
     """Add an agency to the directory."""
     draft = AgencyDraft(
         name=body.name,
@@ -38,33 +38,37 @@ async def create_agency(hub: HubDep, _admin: AdminDep, body: s.AgencyCreate) -> 
         contact=Contact(**body.contact.model_dump()),
         aliases=tuple(body.aliases),
     )
-    agency = await run_in_threadpool(hub.directory.register, draft)
+    agency = await run_in_threadpool(partial(hub.directory.register, draft, actor=admin.actor))
     return await _agency(hub, agency)
 
 
 @router.patch("/agencies/{agency_id}", response_model=s.DirectoryAgency)
 async def update_agency(
-    hub: HubDep, _admin: AdminDep, agency_id: str, body: s.AgencyUpdate
+    hub: HubDep, admin: AdminDep, agency_id: str, body: s.AgencyUpdate
 ) -> s.DirectoryAgency:
     """Change the fields present in the body (``null`` clears one)."""
     given = body.model_fields_set
     values: dict[str, Any] = {f: getattr(body, f) for f in given}
     if "name" in values and values["name"] is None:
         values["name"] = UNSET
-    agency = await run_in_threadpool(hub.directory.update, agency_id, AgencyPatch(**values))
+    agency = await run_in_threadpool(
+        partial(hub.directory.update, agency_id, AgencyPatch(**values), actor=admin.actor)
+    )
     return await _agency(hub, agency)
 
 
 @router.post("/agencies/{agency_id}/lock", response_model=s.DirectoryAgency)
-async def lock_agency(hub: HubDep, _admin: AdminDep, agency_id: str) -> s.DirectoryAgency:
+async def lock_agency(hub: HubDep, admin: AdminDep, agency_id: str) -> s.DirectoryAgency:
     """Lock an agency: packages to or from it are refused."""
-    return await _agency(hub, await run_in_threadpool(hub.directory.lock, agency_id))
+    locked = partial(hub.directory.lock, agency_id, actor=admin.actor)
+    return await _agency(hub, await run_in_threadpool(locked))
 
 
 @router.post("/agencies/{agency_id}/unlock", response_model=s.DirectoryAgency)
-async def unlock_agency(hub: HubDep, _admin: AdminDep, agency_id: str) -> s.DirectoryAgency:
+async def unlock_agency(hub: HubDep, admin: AdminDep, agency_id: str) -> s.DirectoryAgency:
     """Make a locked agency active again."""
-    return await _agency(hub, await run_in_threadpool(hub.directory.unlock, agency_id))
+    unlocked = partial(hub.directory.unlock, agency_id, actor=admin.actor)
+    return await _agency(hub, await run_in_threadpool(unlocked))
 
 
 @router.post(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import text
 
@@ -97,6 +97,8 @@ class HubService:
         )
         self.audit_log = AuditLog(Lazy(identity), checkpoint_every=cfg.checkpoint_every)
         self.directory = directory
+        # Every change of the directory is an administrative change: audited with it.
+        directory.on_change = self._audit_directory_change
         self.intake = IntakeService(
             uow_factory,
             blobs=blobs,
@@ -119,6 +121,11 @@ class HubService:
             rotation_grace_s=cfg.rotation_grace_s,
         )
         self.audit = AuditService(uow_factory, self.audit_log, clock)
+
+    def _audit_directory_change(
+        self, uow: UnitOfWork, action: str, actor: str, agency: Agency, details: dict[str, Any]
+    ) -> None:
+        self.audit_log.append(uow, [(action, actor, agency.code, details)], self.clock.now())
 
     def directory_feed(self, since: int, limit: int = 1000) -> DirectoryFeed:
         """Agencies changed after ``since`` (oldest change first) and the current version."""

@@ -49,6 +49,9 @@ from lienthong.storage import BlobStore
 if TYPE_CHECKING:
     from lienthong.bootstrap import Container
 
+#: Who the local directory's changes are recorded as when they come from the hub's feed.
+SYNC_ACTOR = "directory-sync"
+
 
 @dataclass
 class SendReport:
@@ -125,19 +128,21 @@ class OfficeExchange:
                 continue
             known = directory.lookup(code)
             if known is None:
-                known = directory.register(_draft(agency, directory))
+                known = directory.register(_draft(agency, directory), actor=SYNC_ACTOR)
                 pulled.added.append(code)
             elif known.name != agency.name or known.short_name != agency.short_name:
                 known = directory.update(
-                    code, AgencyPatch(name=agency.name, short_name=agency.short_name)
+                    code,
+                    AgencyPatch(name=agency.name, short_name=agency.short_name),
+                    actor=SYNC_ACTOR,
                 )
                 pulled.updated.append(code)
             locked = agency.state == AgencyState.LOCKED.value
             if locked and known.is_active:
-                directory.lock(code)
+                directory.lock(code, actor=SYNC_ACTOR)
                 pulled.updated.append(code)
             elif not locked and known.state is AgencyState.LOCKED:
-                directory.unlock(code)
+                directory.unlock(code, actor=SYNC_ACTOR)
                 pulled.updated.append(code)
         return pulled
 

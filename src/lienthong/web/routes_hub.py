@@ -141,8 +141,8 @@ def change(
     calls: dict[tuple[str, str], Callable[[], object]] = {
         ("systems", "lock"): lambda: hub.systems.lock(ident, actor=admin.actor),
         ("systems", "unlock"): lambda: hub.systems.unlock(ident, actor=admin.actor),
-        ("agencies", "lock"): lambda: ctx.directory.lock(ident),
-        ("agencies", "unlock"): lambda: ctx.directory.unlock(ident),
+        ("agencies", "lock"): lambda: ctx.directory.lock(ident, actor=admin.actor),
+        ("agencies", "unlock"): lambda: ctx.directory.unlock(ident, actor=admin.actor),
     }
     call = calls.get((what, action))
     if call is None:
