@@ -354,3 +354,21 @@ def test_the_operators_agency_changes_are_audited_under_their_token(api: Api) ->
     assert all(e.actor.startswith("admin:") for e in entries)
     assert len({e.actor for e in entries}) == 1  # the one token used
     assert report.ok
+
+
+def test_a_directory_version_beyond_64_bits_is_a_bad_request(api: Api) -> None:
+    from lienthong.hub.auth import sign_headers
+
+    secret = api.world.secrets["sys-nghean"].encode()
+    answers = {}
+    for since in (2**63 - 1, 2**63, 10**30):
+        query = f"since={since}"
+        headers = sign_headers(
+            "sys-nghean", secret, "GET", "/api/v1/directory", query, b"", clock=api.world.clock
+        )
+        answered = httpx.get(f"{api.url}/api/v1/directory?{query}", headers=headers)
+        answers[since] = (answered.status_code, answered.json().get("code"))
+
+    assert answers[2**63 - 1] == (200, None)
+    assert answers[2**63] == (400, "request.invalid")
+    assert answers[10**30] == (400, "request.invalid")

@@ -39,6 +39,9 @@ from lienthong.hub.services import HubService
 
 router = APIRouter(prefix="/api/v1")
 
+#: The largest directory version (a signed 64-bit integer in the database).
+MAX_VERSION = 2**63 - 1
+
 KindParam = Annotated[s.PackageKind | None, Query(description="document or status")]
 
 
@@ -266,7 +269,7 @@ async def document_links(
 async def directory(
     hub: HubDep,
     _caller: AnyCaller,
-    since: Annotated[int, Query(ge=0)] = 0,
+    since: Annotated[int, Query(ge=0, le=MAX_VERSION)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> s.DirectoryPage:
     feed = await run_in_threadpool(hub.directory_feed, since, limit)
