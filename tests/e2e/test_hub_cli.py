@@ -80,7 +80,7 @@ def test_an_operator_sets_up_and_serves_a_hub(tmp_path: Path) -> None:
     assert "000.00.00.G22" in listed.stdout
     assert "[locked]" in locked.stdout
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "Entries: 2" in verified.stdout
+    assert "Entries: 4" in verified.stdout  # agency.add, system.add, token.create, agency.lock
     assert "intact" in verified.stdout
     assert unknown.returncode == 2
     assert "not_found.system" in unknown.stderr

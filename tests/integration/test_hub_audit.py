@@ -241,3 +241,63 @@ def test_a_refused_directory_change_leaves_no_entry(world: HubWorld) -> None:
         world.hub.directory.register(AgencyDraft(name="Trùng", qcvn_id=G22), actor="admin:an")
 
     assert world.hub.audit.entries(since=8) == []
+
+
+def test_deleted_checkpoints_are_missed(world: HubWorld) -> None:
+    _tamper(world, delete(hub_audit_checkpoints))
+
+    from lienthong.hub.views import audit_report
+
+    report = world.hub.audit.verify()
+
+    assert [(p.seq, p.kind) for p in report.problems] == [(4, "checkpoint_missing")]
+    assert "2 entries from 4 to 8" in report.problems[0].message
+    assert audit_report(report).problems[0].kind == "checkpoint_missing"  # the API's form
+
+
+def test_a_rewritten_chain_without_its_checkpoints_is_not_intact(world: HubWorld) -> None:
+    from lienthong.hub.audit_chain import AuditEntry, entry_hash
+
+    with world.uow() as uow:
+        rows = uow.session.execute(select(hub_audit).order_by(hub_audit.c.seq)).all()
+    prev = rows[0].prev_hash
+    for row in rows:  # entry 2 changed, every hash after it recomputed, head row too
+        entry = AuditEntry.from_row(row)
+        actor = "sys-other" if entry.seq == 2 else entry.actor
+        forged = AuditEntry(entry.seq, entry.at, entry.action, actor, entry.subject,
+                            entry.data, prev, "")  # fmt: skip
+        forged = forged.with_hash(entry_hash(prev, forged))
+        _tamper(
+            world,
+            update(hub_audit)
+            .where(hub_audit.c.seq == entry.seq)
+            .values(actor=actor, prev_hash=prev, hash=forged.hash),
+        )
+        prev = forged.hash
+    _tamper(world, update(hub_audit_head).values(hash=prev))
+    _tamper(world, delete(hub_audit_checkpoints))
+
+    report = world.hub.audit.verify()
+
+    assert not report.ok
+    assert {p.kind for p in report.problems} == {"checkpoint_missing"}
+
+
+def test_missing_checkpoints_are_signed_on_request_only_on_an_otherwise_sound_log(
+    world: HubWorld,
+) -> None:
+    from lienthong.errors import Conflict
+
+    _tamper(world, delete(hub_audit_checkpoints).where(hub_audit_checkpoints.c.seq == 8))
+    _tamper(world, update(hub_audit).where(hub_audit.c.seq == 2).values(actor="x"))
+    with pytest.raises(Conflict) as refused:
+        world.hub.audit.checkpoint_missing()
+    _tamper(world, update(hub_audit).where(hub_audit.c.seq == 2).values(actor="cli"))
+
+    signed = world.hub.audit.checkpoint_missing()
+    again = world.hub.audit.checkpoint_missing()
+
+    assert refused.value.code == "conflict.audit"
+    assert signed == [8]
+    assert again == []
+    assert world.hub.audit.verify().ok

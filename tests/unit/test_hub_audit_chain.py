@@ -251,3 +251,20 @@ def test_stored_text_changed_to_equal_json_is_an_alteration() -> None:
     report = verify_chain(stored, head=(3, chain[-1].hash))
 
     assert [(p.seq, p.kind) for p in report.problems] == [(2, "altered")]
+
+
+def test_checkpoints_are_expected_every_n_entries() -> None:
+    identity = _identity()
+    chain = _chain(10)
+    head = (10, chain[-1].hash)
+    some = [_checkpoint(identity, chain[2]), _checkpoint(identity, chain[8])]
+
+    one_gone = verify_chain(chain, head=head, checkpoints=some, checkpoint_every=3)
+    all_gone = verify_chain(chain, head=head, checkpoints=[], checkpoint_every=3)
+    not_expected = verify_chain(chain, head=head, checkpoints=[])
+
+    assert [(p.seq, p.kind) for p in one_gone.problems] == [(6, "checkpoint_missing")]
+    assert "entry 6" in one_gone.problems[0].message
+    assert [(p.seq, p.kind) for p in all_gone.problems] == [(3, "checkpoint_missing")]
+    assert "3 entries from 3 to 9" in all_gone.problems[0].message
+    assert not_expected.ok

@@ -21,11 +21,12 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from lienthong.clock import Clock
 from lienthong.db.uow import UnitOfWork
-from lienthong.errors import ConfigError, NotFound
+from lienthong.errors import ConfigError, Conflict, NotFound
 from lienthong.hub.audit_chain import (
     AuditEntry,
     AuditVerification,
     Checkpoint,
+    missing_checkpoints,
     sign_checkpoint,
     verify_chain,
 )
@@ -68,6 +69,10 @@ class AuditLog:
                     self._checkpoint(uow, entry.seq, entry.hash, at)
         return made
 
+    def sign(self, uow: UnitOfWork, seq: int, hash_: str, at: datetime) -> bool:
+        """Store a signed checkpoint of entry ``seq`` (whether there was a key to)."""
+        return self._checkpoint(uow, seq, hash_, at)
+
     def _checkpoint(self, uow: UnitOfWork, seq: int, hash_: str, at: datetime) -> bool:
         identity = self._identity()
         if identity is None:
@@ -102,6 +107,7 @@ def verify_audit(
     *,
     trusted: Sequence[x509.Certificate] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    checkpoint_every: int = 0,
 ) -> AuditVerification:
     """Check the audit log in ``uow`` up to its head row (see
     :func:`.audit_chain.verify_chain`): the entries are streamed, in constant memory.
@@ -122,6 +128,7 @@ def verify_audit(
         trusted=trusted,
         locate=uow.hub_audit.number_of,
         progress=progress,
+        checkpoint_every=checkpoint_every,
     )
 
 
@@ -146,16 +153,48 @@ class AuditService:
         trusted: Sequence[x509.Certificate] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> AuditVerification:
-        """Report any altered, removed or reordered entry and any checkpoint that fails.
+        """Report any altered, removed or reordered entry and any checkpoint that fails
+        or is missing (one is expected every ``checkpoint_every`` entries when the hub
+        has a key to sign them).
 
         ``trusted`` defaults to the hub identity's certificate when one is configured;
         ``progress(done, expected)`` is called as entries are checked.
         """
+        identity = self._log.identity()
         if trusted is None:
-            identity = self._log.identity()
             trusted = None if identity is None else [identity.certificate]
+        every = self._log.checkpoint_every if identity is not None else 0
         with self._uow() as uow:
-            return verify_audit(uow, trusted=trusted, progress=progress)
+            return verify_audit(uow, trusted=trusted, progress=progress, checkpoint_every=every)
+
+    def checkpoint_missing(self, progress: Callable[[int, int], None] | None = None) -> list[int]:
+        """Sign the checkpoints the log lacks (each multiple of ``checkpoint_every`` up to
+        the head), as the entries are now; the numbers signed. Refused while the log has
+        any other problem: signing would vouch for a tampered log."""
+        if self._log.identity() is None or self._log.checkpoint_every <= 0:
+            raise ConfigError(
+                "checkpoints are not made here: no hub identity, or checkpoint_every is 0",
+                code="config.hub_identity",
+            )
+        report = self.verify(progress=progress)
+        others = [p for p in report.problems if p.kind != "checkpoint_missing"]
+        if others:
+            raise Conflict(
+                f"the audit log has {len(others)} other problem(s), the first at entry "
+                f"{others[0].seq} ({others[0].kind}): verify it before signing anything",
+                code="conflict.audit",
+            )
+        signed: list[int] = []
+        with self._uow() as uow:
+            present = {int(r.seq) for r in uow.hub_audit.checkpoints()}
+            head, _hash = uow.hub_audit.head()
+            now = self._clock.now()
+            for seq in missing_checkpoints(present, head, self._log.checkpoint_every):
+                entry = uow.hub_audit.entry(seq)
+                if entry is not None and self._log.sign(uow, seq, entry.hash, now):
+                    signed.append(seq)
+            uow.commit()
+        return signed
 
     def entries(self, *, since: int = 0, limit: int = 100) -> list[AuditEntry]:
         """At most ``limit`` entries numbered after ``since`` (for operators)."""

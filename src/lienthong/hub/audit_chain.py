@@ -221,7 +221,7 @@ class Checkpoint:
 @dataclass(frozen=True, slots=True)
 class AuditProblem:
     seq: int
-    kind: str  # altered | removed | reordered | checkpoint
+    kind: str  # altered | removed | reordered | checkpoint | checkpoint_missing
     message: str
 
 
@@ -263,6 +263,7 @@ def verify_chain(
     trusted: Sequence[x509.Certificate] | None = None,
     locate: Callable[[str], int | None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    checkpoint_every: int = 0,
 ) -> AuditVerification:
     """Check the chain ``entries`` (in number order) against the head row and checkpoints.
 
@@ -275,6 +276,10 @@ def verify_chain(
     log of any length is checked in constant memory. Without it, ``entries`` is read into
     memory first and looked up there. ``progress(done, expected)`` is called every
     :data:`PROGRESS_EVERY` entries and at the end (``expected``: the head row's count).
+
+    ``checkpoint_every``: the hub signs a checkpoint every N entries (when it has a key),
+    so one is expected at each multiple of N up to the head; missing ones are reported
+    together (``checkpoint_missing``), at the first. 0: none expected.
     """
     if locate is None:
         entries = list(entries)
@@ -312,7 +317,34 @@ def verify_chain(
     for cp in checkpoints:
         report.checkpoints += 1
         _check_checkpoint(report, cp, signed, trusted_prints)
+    if checkpoint_every > 0:
+        _expect_checkpoints(report, {cp.seq for cp in checkpoints}, head[0], checkpoint_every)
     return report
+
+
+def missing_checkpoints(present: set[int], head_seq: int, every: int) -> list[int]:
+    """The multiples of ``every`` up to ``head_seq`` that have no checkpoint."""
+    return [seq for seq in range(every, head_seq + 1, every) if seq not in present]
+
+
+def _expect_checkpoints(
+    report: AuditVerification, present: set[int], head_seq: int, every: int
+) -> None:
+    missing = missing_checkpoints(present, head_seq, every)
+    if not missing:
+        return
+    which = (
+        f"entry {missing[0]}"
+        if len(missing) == 1
+        else f"{len(missing)} entries from {missing[0]} to {missing[-1]}"
+    )
+    report.add(
+        missing[0],
+        "checkpoint_missing",
+        f"no signed checkpoint at {which} (the hub signs one every {every} entries): "
+        "checkpoints were deleted, or were not made then (no hub key, another setting; "
+        "`lienthong hub audit checkpoint --missing` signs them as the entries are now)",
+    )
 
 
 def _link_problem(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
@@ -301,18 +301,7 @@ def token_create(
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Check the audit log; exit status 1 if an entry was altered, removed or reordered."""
-    with (
-        _container(ctx) as container,
-        Progress(
-            TextColumn("Checking the audit log"), BarColumn(), MofNCompleteColumn(),
-            TimeRemainingColumn(), console=err_console, transient=True,
-        ) as progress,
-    ):  # fmt: skip
-        task = progress.add_task("verify", total=None)
-
-        def advance(done: int, expected: int) -> None:
-            progress.update(task, completed=done, total=max(expected, done))
-
+    with _container(ctx) as container, _verify_progress() as advance:
         report = container.hub.audit.verify(progress=advance)
     console.print(
         f"Entries: {report.entries}  head: {report.head_seq}  "
@@ -327,9 +316,42 @@ def audit_verify(ctx: typer.Context) -> None:
 
 
 @audit_app.command("checkpoint")
-def audit_checkpoint(ctx: typer.Context) -> None:
+def audit_checkpoint(
+    ctx: typer.Context,
+    missing: Annotated[
+        bool,
+        typer.Option(
+            "--missing",
+            help="Sign every checkpoint the log lacks (each N entries), after checking that "
+            "nothing else is wrong with it.",
+        ),
+    ] = False,
+) -> None:
     """Sign the audit chain's current head with the hub's key."""
     with _container(ctx) as container:
+        if missing:
+            with _verify_progress() as advance:
+                signed = container.hub.audit.checkpoint_missing(progress=advance)
+            console.print(
+                f"Signed {len(signed)} missing checkpoint(s)"
+                + (f": entries {', '.join(map(str, signed))}" if signed else ".")
+            )
+            return
         info = container.hub.audit.checkpoint()
     state = "signed" if info.created else "already signed"
     console.print(f"Checkpoint at entry {info.seq} ({state}): {info.hash}")
+
+
+@contextmanager
+def _verify_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar (standard error) for a check of the audit log; yields its callback."""
+    with Progress(
+        TextColumn("Checking the audit log"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=err_console, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("verify", total=None)
+
+        def advance(done: int, expected: int) -> None:
+            progress.update(task, completed=done, total=max(expected, done))
+
+        yield advance

@@ -350,7 +350,7 @@ class DocumentLinks(_Reply):
 
 class AuditProblem(_Reply):
     seq: int
-    kind: Literal["altered", "removed", "reordered", "checkpoint"]
+    kind: Literal["altered", "removed", "reordered", "checkpoint", "checkpoint_missing"]
     message: str
 
 
