@@ -23,12 +23,12 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lienthong.clock import Clock, SystemClock
 from lienthong.directory.repository import AgencyRepository
-from lienthong.errors import StorageError
+from lienthong.errors import StorageError, ValidationError
 from lienthong.hub.repository import HubRepository
 from lienthong.hub.repository_audit import AuditRepository
 from lienthong.hub.repository_systems import SystemRepository
@@ -95,6 +95,12 @@ class UnitOfWork:
         if isinstance(exc, OperationalError | InterfaceError):
             # The database is unreachable (or went away): a storage error, retryable.
             raise _unavailable(exc) from exc
+        if _out_of_range(exc):
+            # A number (or date) from the request that the column cannot hold: the
+            # request's fault, not a server error.
+            raise ValidationError(
+                "a value is beyond what the database can store", code="validation.out_of_range"
+            ) from exc
 
     def commit(self) -> None:
         """Make everything done so far durable; later work needs another commit."""
@@ -119,6 +125,15 @@ class UnitOfWork:
     def rollback(self) -> None:
         """Undo everything since the last commit."""
         self.session.rollback()
+
+
+def _out_of_range(exc: BaseException | None) -> bool:
+    """A value the database could not take: SQLite's driver refuses integers beyond 64
+    bits (``OverflowError``, raised as is or wrapped), PostgreSQL answers ``DataError``
+    (numeric value out of range, and the like)."""
+    if isinstance(exc, DataError | OverflowError):
+        return True
+    return isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)
 
 
 def _unavailable(exc: OperationalError | InterfaceError) -> StorageError:
