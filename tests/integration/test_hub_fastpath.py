@@ -238,3 +238,23 @@ def test_content_above_the_in_memory_size_is_streamed_whole(
     assert fetched.content == data
     assert fetched.headers["content-length"] == str(len(data))
     assert fetched.headers["etag"] == f'"{hashlib.sha256(data).hexdigest()}"'
+
+
+def test_a_request_without_a_signature_is_401_whatever_its_parameters(raw: Raw) -> None:
+    raw.request(SENDER, "POST", "/api/v1/packages", body=raw.world.document(G22, [H41]))
+    with raw.hub_client(RECEIVER) as receiver:
+        delivery_id = receiver.receive(visibility=1)[0].delivery_id
+    bad = [
+        ("POST", "/api/v1/inbox/receive?max=0", b""),
+        ("POST", "/api/v1/inbox/receive?wait=abc", b""),
+        ("GET", f"/api/v1/deliveries/{delivery_id}/content?x=1", b""),
+        ("POST", f"/api/v1/deliveries/{delivery_id}/ack?visibility=0", b'{"state": "maybe"}'),
+        ("POST", f"/api/v1/deliveries/{delivery_id}/ack", b"not json"),
+    ]
+
+    answers = [
+        _problem(raw.http.request(method, f"{raw.url}{target}", content=body))
+        for method, target, body in bad
+    ]
+
+    assert answers == [(401, "auth.missing")] * len(bad)

@@ -212,6 +212,12 @@ def _lower_keys(headers: Mapping[str, str]) -> dict[str, str]:
     return {key.lower(): value for key, value in headers.items()}
 
 
+def check_headers(headers: Mapping[str, str]) -> None:
+    """Refuse (``auth.missing``/``auth.malformed``) a request that does not even carry a
+    well-formed signature: the check that needs no secret, no clock and no database."""
+    _parsed_headers(headers)
+
+
 def _parsed_headers(headers: Mapping[str, str]) -> tuple[str, int, str, str, str]:
     found = _lower_keys(headers)
     for name in _REQUIRED:

@@ -165,8 +165,10 @@ async def run_signed(
 async def system_call(request: Request, hub: HubDep) -> SystemCall:
     """For the busiest routes: the body read and hashed; the HMAC check deferred to
     :meth:`SystemCall.run`, which runs it with the endpoint's work. Nothing of the
-    request is acted on before it passes; only the request's parameters are validated
-    (``400 request.invalid``) before the credential is."""
+    request is acted on before it passes. A request without a well-formed signature is
+    refused here, before its parameters are looked at (401, not 400); a signed one with
+    bad parameters is ``400 request.invalid`` before its signature is checked."""
+    auth.check_headers(request.headers)
     body = await request.body()
     return SystemCall(hub, request, hashlib.sha256(body).hexdigest())
 
