@@ -327,3 +327,15 @@ def test_revoking_a_document_the_hub_never_carried_is_sent_without_a_link(
 
     assert [d.recipient for d in revocation.deliveries] == [H41]
     assert _rows(world, hub_links) == []
+
+
+def test_when_two_agencies_sent_one_id_to_the_reporter_response_for_decides(
+    world: HubWorld,
+) -> None:
+    document_id = "000.00.00.G22,2026/05/10,17/VPCP-TTĐT"  # ResponseFor: 000.00.00.G22
+    world.send("sys-other", world.document(G12, [H41], document_id=document_id))
+    world.send("sys-vpcp", world.document(G22, [H41], document_id=document_id))
+
+    status = world.send("sys-nghean", world.status(H41, document_id, "03"))
+
+    assert [d.recipient for d in status.deliveries] == [G22]

@@ -276,9 +276,13 @@ class IntakeService:
         document the hub never carried goes to that organ; one the hub carried, but not to
         the reporter, takes no status from it."""
         senders = uow.hub.senders_to(facts.document_id, reporter.agency_id)
+        if len(senders) > 1 and facts.response_organ:
+            # ResponseFor may name the agency by any of its ids (QCVN 102, QĐ 20, alias).
+            named = uow.hub.resolve_agencies([facts.response_organ])
+            ids = {agency.agency_id for agency in named.values()}
+            return next((s for s in senders if s.agency_id in ids), senders[0])
         if senders:
-            named = facts.response_organ.strip().upper()
-            return next((s for s in senders if s.code.strip().upper() == named), senders[0])
+            return senders[0]
         if uow.hub.document_known(facts.document_id):
             raise PermissionDenied(
                 f"{facts.sender_code} did not receive document {facts.document_id} through "
