@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import Engine, delete, select, update
 
-from hubkit import G12, G22, H41, HubWorld, build_world
+from hubkit import G12, G22, H41, T0, HubWorld, build_world
 from lienthong.db.tables import hub_audit, hub_audit_checkpoints, hub_audit_head
 from lienthong.db.uow import UnitOfWork
 from lienthong.hub.audit_chain import checkpoint_signature_ok
@@ -301,3 +301,36 @@ def test_missing_checkpoints_are_signed_on_request_only_on_an_otherwise_sound_lo
     assert signed == [8]
     assert again == []
     assert world.hub.audit.verify().ok
+
+
+def test_a_checkpoint_made_while_verifying_is_not_reported_missing(
+    fresh_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An append that crosses a multiple of N (with its checkpoint) and commits between
+    the verification's reads of the head and of the checkpoints: one snapshot for both."""
+    from lienthong.clock import FixedClock
+    from lienthong.db.uow import uow_factory
+    from lienthong.hub.repository_audit import AuditRepository
+
+    clock = FixedClock(T0)
+    world = build_world(
+        uow_factory(fresh_engine, clock=clock),
+        tmp_path / "blobs",
+        clock=clock,
+        config=HubConfig(checkpoint_every=5),
+    )
+    while world.hub.audit.verify().head_seq % 5 != 4:
+        world.hub.systems.create_admin_token("filler")
+    read_head = AuditRepository.head
+
+    def head_then_a_concurrent_append(self: AuditRepository, **kw: object) -> tuple[int, str]:
+        found = read_head(self, **kw)  # type: ignore[arg-type]
+        monkeypatch.setattr(AuditRepository, "head", read_head)  # once
+        world.hub.systems.create_admin_token("another operator")  # its own transaction
+        return found
+
+    monkeypatch.setattr(AuditRepository, "head", head_then_a_concurrent_append)
+    report = world.hub.audit.verify()
+
+    assert report.ok, report.problems
+    assert world.hub.audit.verify().head_seq == report.head_seq + 1

@@ -339,3 +339,15 @@ def test_when_two_agencies_sent_one_id_to_the_reporter_response_for_decides(
     status = world.send("sys-nghean", world.status(H41, document_id, "03"))
 
     assert [d.recipient for d in status.deliveries] == [G22]
+
+
+def test_an_overlong_business_document_id_is_refused_on_every_database(world: HubWorld) -> None:
+    long_id = "000.00.00.G22,2026/05/10,1/" + "X" * 273  # a valid form, 300 characters
+    data = world.document(G22, [H41], business=_business(1, long_id))
+    before = world.counts()
+
+    with pytest.raises(LienthongError) as caught:
+        world.send("sys-vpcp", data)
+
+    assert caught.value.code == "validation.document_id"
+    assert world.counts() == before

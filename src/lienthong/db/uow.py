@@ -18,12 +18,13 @@ everything at its end.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError, StatementError
+from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lienthong.clock import Clock, SystemClock
@@ -43,6 +44,9 @@ def make_sessionmaker(bind: Engine | Connection) -> sessionmaker[Session]:
         autoflush=False,
         join_transaction_mode="create_savepoint",
     )
+
+
+log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
@@ -96,8 +100,9 @@ class UnitOfWork:
             # The database is unreachable (or went away): a storage error, retryable.
             raise _unavailable(exc) from exc
         if _out_of_range(exc):
-            # A number (or date) from the request that the column cannot hold: the
-            # request's fault, not a server error.
+            # A number from the request that the column cannot hold: the request's
+            # fault, not a server error.
+            log.info("refused a value out of the database's range: %s", exc)
             raise ValidationError(
                 "a value is beyond what the database can store", code="validation.out_of_range"
             ) from exc
@@ -122,18 +127,37 @@ class UnitOfWork:
         ):
             self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
+    def snapshot(self) -> None:
+        """Let every read of this unit of work see one snapshot of the database, on
+        PostgreSQL (``REPEATABLE READ``; each statement would otherwise see the commits
+        made since the one before). Call it first, before any statement. SQLite's read
+        transactions are snapshots already; a unit of work joined to an outer
+        transaction (tests) is left as it is."""
+        bind = self.session.get_bind()
+        if (
+            isinstance(bind, Engine)
+            and bind.dialect.name == "postgresql"
+            and not self.session.in_transaction()
+        ):
+            self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
     def rollback(self) -> None:
         """Undo everything since the last commit."""
         self.session.rollback()
 
 
 def _out_of_range(exc: BaseException | None) -> bool:
-    """A value the database could not take: SQLite's driver refuses integers beyond 64
-    bits (``OverflowError``, raised as is or wrapped), PostgreSQL answers ``DataError``
-    (numeric value out of range, and the like)."""
-    if isinstance(exc, DataError | OverflowError):
-        return True
-    return isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)
+    """An integer the database cannot hold, and nothing else: SQLite's driver refuses
+    integers beyond 64 bits (``OverflowError`` "... too large to convert to SQLite
+    INTEGER", raised as is or wrapped), PostgreSQL answers SQLSTATE 22003 (numeric value
+    out of range). Other data errors stay server errors (a missing check of ours)."""
+    if isinstance(exc, StatementError):
+        cause: BaseException | None = exc.orig
+    else:
+        cause = exc
+    if isinstance(cause, OverflowError):
+        return "convert to SQLite" in str(cause)
+    return getattr(cause, "sqlstate", None) == "22003"
 
 
 def _unavailable(exc: OperationalError | InterfaceError) -> StorageError:

@@ -102,29 +102,45 @@ class AuditLog:
         return CheckpointInfo(seq, hash_, at, created=True)
 
 
+@dataclass(frozen=True, slots=True)
+class AuditState:
+    """The head row and the checkpoints, read in one snapshot: every checkpoint of an
+    entry up to the head is among them (one is made with its entry), and any beyond the
+    head means entries were cut off the end."""
+
+    head: tuple[int, str]
+    checkpoints: list[Checkpoint]
+
+
+def audit_state(uow: UnitOfWork) -> AuditState:
+    """Read the head and the checkpoints in ``uow``, as of one instant."""
+    uow.snapshot()
+    head = uow.hub_audit.head()
+    checkpoints = [
+        Checkpoint(int(r.seq), r.hash, r.at, r.signature, r.certificate)
+        for r in uow.hub_audit.checkpoints()
+    ]
+    return AuditState(head, checkpoints)
+
+
 def verify_audit(
     uow: UnitOfWork,
+    state: AuditState,
     *,
     trusted: Sequence[x509.Certificate] | None = None,
     progress: Callable[[int, int], None] | None = None,
     checkpoint_every: int = 0,
 ) -> AuditVerification:
-    """Check the audit log in ``uow`` up to its head row (see
+    """Check the audit log in ``uow`` up to the head of ``state`` (see
     :func:`.audit_chain.verify_chain`): the entries are streamed, in constant memory.
 
-    Entries appended while it runs (numbered after the head row it read first) are left
-    for the next verification; those it checks are never changed by the hub."""
-    # Checkpoints before the head: a checkpoint signs a head, so each one read is at or
-    # below the head read after it, unless entries were cut off the end (then reported).
-    checkpoints = [
-        Checkpoint(int(r.seq), r.hash, r.at, r.signature, r.certificate)
-        for r in uow.hub_audit.checkpoints()
-    ]
-    head = uow.hub_audit.head()
+    Entries appended since ``state`` was read are left for the next verification; those
+    it checks are never changed by the hub, so they are read outside that snapshot (a
+    snapshot held for a long verification would hold back PostgreSQL's vacuum)."""
     return verify_chain(
-        uow.hub_audit.stored_entries(until=head[0]),
-        head=head,
-        checkpoints=checkpoints,
+        uow.hub_audit.stored_entries(until=state.head[0]),
+        head=state.head,
+        checkpoints=state.checkpoints,
         trusted=trusted,
         locate=uow.hub_audit.number_of,
         progress=progress,
@@ -165,7 +181,11 @@ class AuditService:
             trusted = None if identity is None else [identity.certificate]
         every = self._log.checkpoint_every if identity is not None else 0
         with self._uow() as uow:
-            return verify_audit(uow, trusted=trusted, progress=progress, checkpoint_every=every)
+            state = audit_state(uow)
+        with self._uow() as uow:
+            return verify_audit(
+                uow, state, trusted=trusted, progress=progress, checkpoint_every=every
+            )
 
     def checkpoint_missing(self, progress: Callable[[int, int], None] | None = None) -> list[int]:
         """Sign the checkpoints the log lacks (each multiple of ``checkpoint_every`` up to
@@ -186,12 +206,16 @@ class AuditService:
             )
         signed: list[int] = []
         with self._uow() as uow:
-            present = {int(r.seq) for r in uow.hub_audit.checkpoints()}
-            head, _hash = uow.hub_audit.head()
+            state = audit_state(uow)
+        present = {cp.seq for cp in state.checkpoints}
+        wanted = missing_checkpoints(present, report.head_seq, self._log.checkpoint_every)
+        with self._uow() as uow:
             now = self._clock.now()
-            for seq in missing_checkpoints(present, head, self._log.checkpoint_every):
+            for seq in wanted:
                 entry = uow.hub_audit.entry(seq)
-                if entry is not None and self._log.sign(uow, seq, entry.hash, now):
+                if entry is None or uow.hub_audit.checkpoint_at(seq) is not None:
+                    continue  # made meanwhile (or the entry is gone: verify will say)
+                if self._log.sign(uow, seq, entry.hash, now):
                     signed.append(seq)
             uow.commit()
         return signed

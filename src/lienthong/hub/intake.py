@@ -125,9 +125,14 @@ class IntakeService:
             )
         facts = package_facts(package)
         _check_trace(facts)
-        if len(facts.document_id) > MAX_ID:
+        too_long = [
+            i
+            for i in (facts.document_id, facts.business_document_id or "", *facts.link_targets)
+            if len(i) > MAX_ID
+        ]
+        if too_long:
             raise ValidationError(
-                f"DocumentId is longer than {MAX_ID} characters", code="validation.document_id"
+                f"a DocumentId is longer than {MAX_ID} characters", code="validation.document_id"
             )
         signature = self._checker().check(data, self._allowed)
         if not signature.valid:
