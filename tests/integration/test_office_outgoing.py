@@ -319,3 +319,32 @@ def test_paper_and_email_recipients_are_recorded_when_sent(world: OfficeWorld) -
         if e.action == "offline_dispatch"
     ]
     assert notes == ["Ông Nguyễn Văn B (bưu chính/trao tay): gửi bảo đảm số RR123"]
+
+
+def test_a_key_of_another_agency_or_a_seal_does_not_sign_as_a_person(
+    world: OfficeWorld, pki: DemoPki
+) -> None:
+    from lienthong.office.outgoing_issue import _check_personal_key
+
+    world.services.users.add_user(
+        Actor.operator(),
+        world.a.agency_id,
+        username="a.mao",
+        full_name="Người Mạo Danh",
+        password="password-123",
+        roles=["leader", "specialist"],
+        signing_key="b.signer",  # agency B's competent person
+    )
+    mao = world.services.users.actor_for("a.mao", world.a.agency_id)
+    out = world.services.outgoing
+    doc_id = out.create(mao, world.draft(signer="a.mao"), main_pdf=sample.decision_pdf()).value.id
+    out.submit(mao, doc_id)
+
+    with pytest.raises(PermissionDenied) as refused:
+        world.services.issuing.sign(mao, doc_id)
+    with pytest.raises(PermissionDenied) as seal:
+        _check_personal_key(pki.agency(A_CODE), {A_CODE}, "a.mao")
+
+    assert refused.value.code == "office.key_mismatch"
+    assert seal.value.code == "office.key_mismatch"
+    assert out.get(mao, doc_id).state is OutgoingState.IN_REVIEW  # nothing signed

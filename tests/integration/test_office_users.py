@@ -197,3 +197,24 @@ def test_weak_passwords_and_bad_usernames_are_refused(world: OfficeWorld) -> Non
             roles=["clerk"],
         )
     assert exc.value.code == "office.invalid_username"
+
+
+def test_an_admin_cannot_take_over_another_agency_s_accounts(world: OfficeWorld) -> None:
+    users = world.services.users
+    admin_a = world.actor("a.admin")
+
+    with pytest.raises(NotFound) as brought_in:
+        users.set_roles(admin_a, world.a.agency_id, "b.lanhdao", ["specialist"])
+    with pytest.raises(NotFound) as reset:
+        users.change_password(admin_a, "b.lanhdao", "chiem-quyen-tai-khoan")
+    with pytest.raises(NotFound) as disabled:
+        users.set_state(admin_a, "b.vanthu", UserState.DISABLED)
+    # A user the operator made a member of both agencies is not A's alone either.
+    users.set_roles(Actor.operator(), world.a.agency_id, "b.chuyenvien", ["specialist"])
+    with pytest.raises(NotFound) as shared:
+        users.change_password(admin_a, "b.chuyenvien", "chiem-quyen-tai-khoan")
+
+    assert {e.value.code for e in (brought_in, reset, disabled, shared)} == {"office.user_unknown"}
+    assert users.login("b.lanhdao", PASSWORD).token
+    assert users.login("b.vanthu", PASSWORD).token
+    assert users.login("b.chuyenvien", PASSWORD, agency=world.b.agency_id).token

@@ -31,6 +31,7 @@ from lienthong.office.numbering import (
 from lienthong.office.outgoing import doctype_of
 from lienthong.office.signing import SigningKeys
 from lienthong.office.workflow import OutgoingAction, OutgoingState, outgoing_step
+from lienthong.pki.model import CertificateKind, SigningIdentity
 from lienthong.storage import BlobStore
 
 _A = OutgoingAction
@@ -57,11 +58,14 @@ class IssuingService:
                     code="workflow.not_the_signer",
                 )
             user = uow.office.people.user(actor.user_id)
+            directory_entry = uow.agencies.get(doc.agency_id)
         if not user.signing_key:
             raise NotFound(f"{user.username} has no signing key", code="office.no_signing_key")
         if doc.pdf_sha256 is None:
             raise WorkflowError("the document has no main PDF", code="workflow.missing_pdf")
         signer = self._keys.person(user.signing_key)
+        own_ids = {i.upper() for i in (directory_entry.qcvn_id, directory_entry.qd20_id) if i}
+        _check_personal_key(signer.identity, own_ids, user.username)
         signed = signer.sign_as_signer(
             read_blob(self._blobs, doc.pdf_sha256),
             signer_display_name=user.full_name,
@@ -205,4 +209,21 @@ class IssuingService:
             from_state=doc.state.value,
             to_state=to.value,
             note=note,
+        )
+
+
+def _check_personal_key(identity: SigningIdentity, agency_ids: set[str], username: str) -> None:
+    """The key bound to a user signs as that user only if it is a personal certificate
+    (not a seal, not a system's) of the document's own agency: an administrator cannot
+    bind another agency's key, nor a seal, and sign in its name."""
+    if identity.kind is not CertificateKind.SIGNER:
+        raise PermissionDenied(
+            f"the key bound to {username} is not a personal certificate ({identity.kind.value})",
+            code="office.key_mismatch",
+        )
+    if (identity.agency_id or "").upper() not in agency_ids:
+        raise PermissionDenied(
+            f"the key bound to {username} belongs to another agency "
+            f"({identity.agency_id or 'none named'})",
+            code="office.key_mismatch",
         )

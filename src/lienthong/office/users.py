@@ -198,12 +198,16 @@ class UserService:
         roles: Iterable[str | Role],
         unit: str | None = None,
     ) -> Member:
-        """Give an existing user (of any agency) roles in ``agency_id``."""
+        """Give an existing user roles in ``agency_id``. An agency's administrator does so
+        for the agency's own people; bringing in a user of another agency is the
+        operator's (else that agency's administrator lost control of the account: reset
+        its password, disable it)."""
         require_admin_of(actor, agency_id, action="change roles")
         role_set = parse_roles(roles)
         with self._uow() as uow:
             people = uow.office.people
             user = self._user(uow, username)
+            self._require_own(uow, actor, user, agency_id, joining=True)
             unit_id = people.unit_by_abbreviation(agency_id, unit).id if unit else None
             membership = people.set_membership(user.id, agency_id, role_set, unit_id)
             uow.commit()
@@ -228,9 +232,9 @@ class UserService:
                 ):
                     raise AuthError("the current password is wrong", code="auth.password")
             elif not actor.has(Role.OPERATOR):
-                agencies = {m.agency_id for m in uow.office.people.memberships_of(user.id)}
-                if actor.agency_id not in agencies or not actor.has(Role.ADMIN):
+                if not actor.has(Role.ADMIN) or actor.agency_id is None:
                     raise NotFound(f"no user {username!r}", code="office.user_unknown")
+                self._require_own(uow, actor, user, actor.agency_id)
             uow.office.people.update_user(user.id, password_hash=self._hasher.hash(new_password))
             uow.office.people.revoke_tokens_of(user.id)
             uow.commit()
@@ -240,15 +244,29 @@ class UserService:
         with self._uow() as uow:
             user = self._user(uow, username)
             if not actor.has(Role.OPERATOR):
-                agencies = {m.agency_id for m in uow.office.people.memberships_of(user.id)}
-                if actor.agency_id not in agencies:
+                if actor.agency_id is None:
                     raise NotFound(f"no user {username!r}", code="office.user_unknown")
+                self._require_own(uow, actor, user, actor.agency_id)
                 require_admin_of(actor, actor.agency_id, action="disable a user")
             changed = uow.office.people.update_user(user.id, state=state.value)
             if state is UserState.DISABLED:
                 uow.office.people.revoke_tokens_of(user.id)
             uow.commit()
             return changed
+
+    @staticmethod
+    def _require_own(
+        uow: UnitOfWork, actor: Actor, user: User, agency_id: int, *, joining: bool = False
+    ) -> None:
+        """Unless ``actor`` is the operator: ``user`` belongs to ``agency_id`` and to no
+        other agency (an account shared with another agency is that agency's too) —
+        or, when ``joining``, to no agency yet. Otherwise the user is "unknown" to this
+        administrator."""
+        if actor.has(Role.OPERATOR):
+            return
+        agencies = {m.agency_id for m in uow.office.people.memberships_of(user.id)}
+        if agencies - {agency_id} or (not agencies and not joining):
+            raise NotFound(f"no user {user.username!r}", code="office.user_unknown")
 
     # -- authentication ------------------------------------------------------------------
 
