@@ -4,17 +4,17 @@ finish, recall, paper arrivals, overdue items, and the status outbox each step f
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from lienthong.clock import FixedClock
+from lienthong.clock import VN_TZ, FixedClock
 from lienthong.db.uow import UnitOfWork
 from lienthong.edxml import model as m
 from lienthong.edxml.attachments import attachment_from_bytes
 from lienthong.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
-from lienthong.office.documents import Channel
+from lienthong.office.documents import Channel, IncomingDocument
 from lienthong.office.incoming import Assignment
 from lienthong.office.intake import (
     PaperArrival,
@@ -302,3 +302,28 @@ def test_a_package_maps_to_a_received_document() -> None:
     assert [f.name for f in received.attachments] == ["bang.xlsx"]
     assert (received.link_kind, received.linked_document_id) == ("replace", "old-id")
     assert received.sender_document_id == f"{B_CODE},2026/05/09,05/UBND-VX"
+
+
+@pytest.mark.parametrize(
+    "received_at",
+    [
+        datetime(2026, 5, 10, 8, 0),  # noqa: DTZ001 - no time zone, on purpose
+        datetime(9999, 12, 31, 23, 0, tzinfo=UTC),  # would poison the registers' years
+        datetime(1900, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_a_paper_arrival_time_must_be_plausible(world: OfficeWorld, received_at: datetime) -> None:
+    clerk = world.actor("a.clerk")
+
+    def register(at: datetime | None) -> IncomingDocument:
+        arrival = PaperArrival(sender_name="Sở Tài chính", subject="Về việc X", received_at=at)
+        return world.services.intake.register_paper(clerk, arrival, sample.decision_pdf())
+
+    with pytest.raises(ValidationError) as refused:
+        register(received_at)
+    earlier = register(datetime(2026, 5, 9, 15, 30, tzinfo=VN_TZ))
+
+    assert refused.value.code == "office.invalid_date"
+    assert earlier.number == 1  # the refused one burned no number
+    assert earlier.received_at == datetime(2026, 5, 9, 8, 30, tzinfo=UTC)
+    assert [d.id for d in world.services.incoming.search(clerk)] == [earlier.id]

@@ -21,11 +21,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from lienthong.db.uow import UnitOfWork
 from lienthong.edxml.doctypes import lookup_doctype
 from lienthong.edxml.model import BusinessDocType, DocumentPackage, StatusCode
+from lienthong.errors import ValidationError
 from lienthong.office.access import agency_of, require_roles, visible_incoming
 from lienthong.office.common import MAX_SUBJECT, clean_text, required_text, store_file, store_pdf
 from lienthong.office.documents import Channel, FileInput, IncomingDocument, OutboxRecord
@@ -258,7 +259,7 @@ class IntakeService:
                 "form": DocumentForm.PAPER.value,
                 "scanned": True,
                 "signer_name": clean_text(arrival.signer_name, field="signer", max_length=200),
-                "received_at": arrival.received_at or now,
+                "received_at": _arrival_time(arrival.received_at, now),
                 "series": series.value,
                 "year": numbering_year(now),
                 "number": number,
@@ -338,3 +339,28 @@ class IntakeService:
     def _files(uow: UnitOfWork, doc_id: int, stored: Sequence[tuple[FileInput, BlobRef]]) -> None:
         for file, ref in stored:
             uow.office.trail.add_file("in", doc_id, file, ref)
+
+
+#: The earliest arrival time a paper document may be registered with.
+EARLIEST_ARRIVAL = datetime(1945, 9, 2, tzinfo=UTC)
+
+
+def _arrival_time(given: datetime | None, now: datetime) -> datetime:
+    """When a paper document arrived: ``now`` if not said; else an aware time between
+    1945-09-02 and a day from now (a time beyond would sort and count the document into
+    years and reports it does not belong to, and could not be corrected)."""
+    if given is None:
+        return now
+    if given.tzinfo is None or given.utcoffset() is None:
+        raise ValidationError(
+            "the arrival time needs a time zone (e.g. 2026-05-10T08:00:00+07:00)",
+            code="office.invalid_date",
+            field="received_at",
+        )
+    if not EARLIEST_ARRIVAL <= given <= now + timedelta(days=1):
+        raise ValidationError(
+            f"the arrival time {given.isoformat()} is not between 1945-09-02 and tomorrow",
+            code="office.invalid_date",
+            field="received_at",
+        )
+    return given.astimezone(UTC)
