@@ -348,3 +348,18 @@ def test_a_key_of_another_agency_or_a_seal_does_not_sign_as_a_person(
     assert refused.value.code == "office.key_mismatch"
     assert seal.value.code == "office.key_mismatch"
     assert out.get(mao, doc_id).state is OutgoingState.IN_REVIEW  # nothing signed
+
+
+@pytest.mark.parametrize("name", ["phu-luc\r\nX-Evil: 1.pdf", "tab\there.pdf", "x" * 256 + ".pdf"])
+def test_an_attachment_name_that_cannot_be_served_is_refused(world: OfficeWorld, name: str) -> None:
+    out = world.services.outgoing
+
+    with pytest.raises(ValidationError) as refused:
+        out.create(
+            world.actor("a.specialist"),
+            world.draft(),
+            main_pdf=sample.decision_pdf(),
+            attachments=[FileInput(name, sample.attachment_pdf())],
+        )
+
+    assert refused.value.code == "office.invalid_name"

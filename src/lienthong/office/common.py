@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lienthong.downloads import safe_file_name
 from lienthong.errors import ValidationError, WorkflowError
 from lienthong.office.documents import FileInput
 from lienthong.storage import BlobRef, BlobStore
@@ -54,10 +55,21 @@ def store_pdf(blobs: BlobStore, data: bytes, *, what: str) -> BlobRef:
     return blobs.put(data, max_bytes=MAX_FILE_BYTES)
 
 
+#: The longest attachment name kept.
+MAX_FILE_NAME = 255
+
+
 def store_file(blobs: BlobStore, file: FileInput) -> BlobRef:
     """Store an attachment (PDF or any other type)."""
     if not file.name.strip():
         raise ValidationError("an attachment needs a file name", code="office.missing_field")
+    if safe_file_name(file.name) != file.name.strip() or len(file.name) > MAX_FILE_NAME:
+        raise ValidationError(
+            f"an attachment's name must be at most {MAX_FILE_NAME} characters, without "
+            "control characters (line breaks, tabs…)",
+            code="office.invalid_name",
+            field="name",
+        )
     if file.content_type == "application/pdf":
         check_pdf(file.content, what=f"attachment {file.name!r}")
     return blobs.put(file.content, max_bytes=MAX_FILE_BYTES)

@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import FileResponse, Response
 
+from lienthong.downloads import content_disposition
 from lienthong.errors import NotFound
 from lienthong.office.documents import Event
 from lienthong.web.i18n import Translator
@@ -56,13 +56,13 @@ def page_image(
 
 def download(data: bytes, media_type: str, name: str, *, inline: bool = False) -> Response:
     """A file answer with an RFC 6266 name (UTF-8 names included)."""
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "").replace("?", "_")
-    kind = "inline" if inline else "attachment"
-    disposition = f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(
         data,
         media_type=media_type,
-        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+        headers={
+            "Content-Disposition": content_disposition(name, inline=inline),
+            "Cache-Control": "private, no-store",
+        },
     )
 
 
