@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     hub_system: str = ""
     hub_secret: SecretStr | None = None
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
+    #: The web UI's cookies get the ``Secure`` flag (LIENTHONG_SECURE_COOKIES): set it
+    #: when the UI is served over HTTPS (behind a TLS proxy), as in production.
+    secure_cookies: bool = False
 
     @property
     def effective_database_url(self) -> str:

@@ -94,3 +94,14 @@ def test_the_full_container_shares_the_hubs_national_monitor(tmp_path: Path) -> 
     with build_hub_container(load_settings(data_dir=tmp_path / "data")) as hub_only:
         assert not hasattr(hub_only, "office")
         assert hub_only.national is not None
+
+
+@pytest.mark.parametrize(("value", "secure"), [("true", True), ("false", False)])
+def test_the_web_ui_s_cookies_are_secure_when_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, secure: bool
+) -> None:
+    from lienthong.web.context import context_from_container
+
+    monkeypatch.setenv("LIENTHONG_SECURE_COOKIES", value)
+    with build_container(load_settings(data_dir=tmp_path / "data")) as container:
+        assert context_from_container(container).secure_cookies is secure

@@ -83,4 +83,5 @@ def context_from_container(
         trust=_trust_loader(container),
         hub=container.hub if with_hub else None,
         dispatch_now=dispatch_now,
+        secure_cookies=container.settings.secure_cookies,
     )
