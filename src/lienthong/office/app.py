@@ -7,12 +7,17 @@ The REST API (:mod:`.api`) under ``/office/api/v1`` with its OpenAPI description
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
+from starlette.types import Scope
 
 from lienthong import __version__
 from lienthong.bootstrap import Container
+from lienthong.errors import LienthongError
 from lienthong.office.api import PREFIX, install_problems, mount_office
 from lienthong.office.services import OfficeServices
+from lienthong.uploads import CredentialedBodies
 
 
 def create_office_app(container: Container) -> FastAPI:
@@ -41,9 +46,25 @@ def office_app(services: OfficeServices) -> FastAPI:
     )
     install_problems(app)
     mount_office(app, services)
+    app.add_middleware(CredentialedBodies, authenticated=partial(_has_token, services))
 
     @app.get("/office/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
+
+
+def _has_token(services: OfficeServices, scope: Scope) -> bool:
+    """Whether the request carries a valid Bearer token (for :mod:`lienthong.uploads`)."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return False
+            try:
+                services.users.authenticate(token)
+            except LienthongError:
+                return False
+            return True
+    return False

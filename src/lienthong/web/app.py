@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -21,9 +22,12 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from lienthong import __version__
 from lienthong.errors import AuthError, LienthongError
+from lienthong.office.model import TokenKind
+from lienthong.uploads import CredentialedBodies
 from lienthong.web.compose import PathDispatch
 from lienthong.web.context import DispatchNow, WebContext, context_from_container
 from lienthong.web.i18n import LANG_COOKIE, LANGUAGES
@@ -116,7 +120,20 @@ def create_ui_app(ctx: WebContext) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _install_errors(app)
     app.middleware("http")(_cookies_and_headers(ctx))
+    app.add_middleware(CredentialedBodies, authenticated=partial(_has_session, ctx))
     return app
+
+
+def _has_session(ctx: WebContext, scope: Scope) -> bool:
+    """Whether the request carries a live session cookie (for :mod:`lienthong.uploads`)."""
+    token = Request(scope).cookies.get(SESSION_COOKIE)
+    if not token:
+        return False
+    try:
+        ctx.office.users.authenticate(token, kind=TokenKind.SESSION)
+    except LienthongError:
+        return False
+    return True
 
 
 def _cookies_and_headers(
