@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -236,3 +237,18 @@ def test_people_and_catalogue_over_http(client: TestClient) -> None:
     spec = client.get(f"{API}/openapi.json").json()
     assert f"{API}/outgoing/{{doc_id}}/agency-sign" in spec["paths"]
     assert A_CODE not in json.dumps(spec)
+
+
+def test_failed_logins_are_throttled_before_the_password_is_checked(client: TestClient) -> None:
+    def attempt(password: str) -> Any:
+        return client.post(f"{API}/auth/login", json={"username": "a.vanthu", "password": password})
+
+    failures = [attempt("sai-mat-khau").status_code for _ in range(5)]
+    held = attempt(PASSWORD)  # even the right password waits now
+
+    assert failures == [401] * 5
+    assert held.status_code == 429
+    assert held.json()["code"] == "auth.throttled"
+    assert int(held.headers["Retry-After"]) > 0
+    other = client.post(f"{API}/auth/login", json={"username": "b.vanthu", "password": PASSWORD})
+    assert other.status_code == 200  # another user is not held (5 failures < the address's 30)

@@ -382,3 +382,25 @@ def test_hub_operator_pages(client: TestClient, web: WebWorld) -> None:
     assert "Không có gói tin nào đang chờ." in client.get("/hub/queues").text
     audit = client.get("/hub/audit", params={"verify": "1"})
     assert "Nhật ký nguyên vẹn" in audit.text
+
+
+def test_the_login_page_holds_an_account_after_five_failures(client: TestClient) -> None:
+    def attempt(password: str) -> Any:
+        page = client.get("/login")
+        return client.post(
+            "/login",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "username": "a.vanthu",
+                "password": password,
+                "next": "/",
+            },
+        )
+
+    failures = [attempt("sai-mat-khau").status_code for _ in range(5)]
+    held = attempt(PASSWORD)
+
+    assert failures == [401] * 5
+    assert held.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần" in held.text
+    assert "lt_session" not in client.cookies

@@ -122,7 +122,10 @@ def install_problems(app: FastAPI) -> None:
         assert isinstance(exc, LienthongError)  # noqa: S101 - registered for this type
         if exc.http_status >= 500:
             log.warning("office request failed: %s", exc.code)
-        return problem(exc.code, exc.message, exc.http_status, exc.details)
+        answer = problem(exc.code, exc.message, exc.http_status, exc.details)
+        if "retry_after" in exc.details:
+            answer.headers["Retry-After"] = str(exc.details["retry_after"])
+        return answer
 
     async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)  # noqa: S101

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 
@@ -38,10 +38,16 @@ router = APIRouter()
 
 
 @router.post("/auth/login", tags=["auth"])
-def login(office: Services, body: LoginRequest) -> LoginResponse:
-    """Check a password; answer an API token (Bearer) for one agency."""
+def login(request: Request, office: Services, body: LoginRequest) -> LoginResponse:
+    """Check a password; answer an API token (Bearer) for one agency. Too many failures
+    for the username or from the address: ``429 auth.throttled`` with ``Retry-After``."""
     result = office.users.login(
-        body.username, body.password, agency=body.agency, kind=TokenKind.API, name=body.name
+        body.username,
+        body.password,
+        agency=body.agency,
+        kind=TokenKind.API,
+        name=body.name,
+        client=request.client.host if request.client else None,
     )
     return LoginResponse(
         token=result.token, expires_at=result.expires_at, actor=ActorOut.of(result.actor)

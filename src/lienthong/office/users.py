@@ -36,6 +36,7 @@ from lienthong.office.model import (
     UserState,
     parse_roles,
 )
+from lienthong.office.throttle import LoginThrottle
 from lienthong.text import nfc
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
@@ -101,9 +102,12 @@ class UserService:
         hasher: PasswordHasher | None = None,
         session_ttl: timedelta = SESSION_TTL,
         api_token_ttl: timedelta = API_TOKEN_TTL,
+        throttle: LoginThrottle | None = None,
     ) -> None:
         self._uow = uow_factory
         self._hasher = hasher or PasswordHasher()
+        #: Failed logins per username and per client (see :mod:`.throttle`).
+        self.throttle = throttle or LoginThrottle()
         self._ttl = {TokenKind.SESSION: session_ttl, TokenKind.API: api_token_ttl}
         self._dummy_hash: str | None = None
 
@@ -278,28 +282,36 @@ class UserService:
         agency: str | int | None = None,
         kind: TokenKind = TokenKind.API,
         name: str | None = None,
+        client: str | None = None,
     ) -> LoginResult:
         """Check the password and open a session (or issue an API token) in one agency.
 
         ``agency`` (identifier or internal id) is needed when the user works in several.
-        Any failure is the same :class:`AuthError` ``auth.login``.
+        Any failure is the same :class:`AuthError` ``auth.login``; after too many for the
+        username or the ``client`` (its address), :class:`~.throttle.Throttled` (429)
+        before the password is even checked.
         """
         failure = AuthError("wrong username or password", code="auth.login")
+        key = username.strip().lower()
+        self.throttle.check(key, client)
         # The (slow) password check runs between two units of work, never inside one: a
         # read transaction held across it would, on SQLite, be refused its upgrade to a
         # write as soon as anyone else wrote meanwhile.
         with self._uow() as uow:
-            user = uow.office.people.find_user(username.strip().lower())
+            user = uow.office.people.find_user(key)
             stored = uow.office.people.password_hash(user.id) if user is not None else None
         if user is None or stored is None:
             self._verify(self._dummy(), password)
+            self.throttle.failed(key, client)
             raise failure
         if not self._verify(stored, password):
+            self.throttle.failed(key, client)
             raise failure
         with self._uow() as uow:
             people = uow.office.people
             user = people.user(user.id)
             if user.state is not UserState.ACTIVE:
+                self.throttle.failed(key, client)
                 raise failure
             agency_id = self._login_agency(uow, user, agency)
             actor = self._actor(uow, user, agency_id)
@@ -314,6 +326,7 @@ class UserService:
                 name=name,
             )
             uow.commit()
+        self.throttle.succeeded(key)
         return LoginResult(token, kind, expires_at, actor)
 
     def authenticate(self, token: str, *, kind: TokenKind | None = None) -> Actor:

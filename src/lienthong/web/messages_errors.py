@@ -59,6 +59,10 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     # the services' codes
     "error.auth.login": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."),
+    "error.auth.throttled": (
+        "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.",
+        "Too many failed logins. Try again in a few minutes.",
+    ),
     "error.auth.agency_required": (
         "Bạn làm việc ở nhiều cơ quan: hãy chọn cơ quan.",
         "You work in several agencies: choose one.",

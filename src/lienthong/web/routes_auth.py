@@ -73,6 +73,7 @@ async def login(request: Request, ctx: WebContext = Ctx, form: FormData = Form) 
                 agency=int(agency) if agency and agency.isdigit() else agency,
                 kind=TokenKind.SESSION,
                 name="web",
+                client=request.client.host if request.client else None,
             ),
         )
     except (AuthError, LienthongError) as exc:
@@ -82,7 +83,8 @@ async def login(request: Request, ctx: WebContext = Ctx, form: FormData = Form) 
         if field is None:
             log.warning("login failed: %s", exc.code)
         state.add(field, message)
-        return _login_page(request, ctx, state, next_path, status=401)
+        status = 429 if exc.code == "auth.throttled" else 401
+        return _login_page(request, ctx, state, next_path, status=status)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
