@@ -252,3 +252,30 @@ def test_failed_logins_are_throttled_before_the_password_is_checked(client: Test
     assert int(held.headers["Retry-After"]) > 0
     other = client.post(f"{API}/auth/login", json={"username": "b.vanthu", "password": PASSWORD})
     assert other.status_code == 200  # another user is not held (5 failures < the address's 30)
+
+
+def test_an_incoming_attachment_is_downloaded_with_its_name(
+    client: TestClient, world: OfficeWorld
+) -> None:
+    from lienthong.office.documents import FileInput
+
+    annex = sample.attachment_pdf()
+    arrived = world.services.intake.receive(
+        Actor.system(world.a.agency_id),
+        ReceivedDocument(
+            "DLV-9",
+            f"{C_CODE},2026/05/09,11/VPCP-HC",
+            C_CODE,
+            "VPCP",
+            "Về việc họp",
+            attachments=(FileInput("Phụ lục 1.pdf", annex),),
+        ),
+    )
+    clerk = login(client, "a.vanthu")
+    (stored,) = arrived.attachments
+
+    answer = client.get(f"{API}/incoming/{arrived.id}/attachments/{stored.id}", headers=clerk)
+
+    assert answer.status_code == 200
+    assert answer.content == annex
+    assert "Ph%E1%BB%A5%20l%E1%BB%A5c%201.pdf" in answer.headers["content-disposition"]

@@ -14,7 +14,7 @@ from lienthong.db.uow import UnitOfWork
 from lienthong.edxml import model as m
 from lienthong.edxml.attachments import attachment_from_bytes
 from lienthong.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
-from lienthong.office.documents import Channel, IncomingDocument
+from lienthong.office.documents import Channel, FileInput, IncomingDocument
 from lienthong.office.incoming import Assignment
 from lienthong.office.intake import (
     PaperArrival,
@@ -327,3 +327,23 @@ def test_a_paper_arrival_time_must_be_plausible(world: OfficeWorld, received_at:
     assert earlier.number == 1  # the refused one burned no number
     assert earlier.received_at == datetime(2026, 5, 9, 8, 30, tzinfo=UTC)
     assert [d.id for d in world.services.incoming.search(clerk)] == [earlier.id]
+
+
+def test_the_attachments_that_came_with_a_document_can_be_downloaded(world: OfficeWorld) -> None:
+    from dataclasses import replace
+
+    system = Actor.system(world.a.agency_id)
+    annex = FileInput("Phụ lục.xlsx", b"PK\x03\x04 bang so lieu", "application/vnd.ms-excel")
+    doc = world.services.intake.receive(system, replace(_received(), attachments=(annex,)))
+    clerk = world.actor("a.clerk")
+    (stored,) = doc.attachments
+
+    name, media, data = world.services.incoming.attachment(clerk, doc.id, stored.id)
+    with pytest.raises(NotFound) as other_agency:
+        world.services.incoming.attachment(world.actor("b.clerk"), doc.id, stored.id)
+    with pytest.raises(NotFound) as no_such_file:
+        world.services.incoming.attachment(clerk, doc.id, stored.id + 99)
+
+    assert (name, media, data) == ("Phụ lục.xlsx", "application/vnd.ms-excel", annex.content)
+    assert other_agency.value.code == "office.document_unknown"
+    assert no_such_file.value.code == "office.file_unknown"

@@ -78,6 +78,13 @@ def get_pdf(me: Me, office: Services, doc_id: int) -> Response:
     )
 
 
+@router.get("/{doc_id}/attachments/{file_id}", response_class=Response)
+def get_attachment(me: Me, office: Services, doc_id: int, file_id: int) -> Response:
+    """An attachment that came with the document."""
+    name, media, data = office.incoming.attachment(me, doc_id, file_id)
+    return file_response(data, media, name)
+
+
 @router.get("/{doc_id}/events")
 def events(me: Me, office: Services, doc_id: int) -> list[Event]:
     return list(office.incoming.events(me, doc_id))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lienthong.downloads import safe_file_name
-from lienthong.errors import ValidationError, WorkflowError
-from lienthong.office.documents import FileInput
+from lienthong.errors import NotFound, ValidationError, WorkflowError
+from lienthong.office.documents import FileInput, StoredFile
 from lienthong.storage import BlobRef, BlobStore
 from lienthong.text import nfc
 
@@ -73,6 +75,17 @@ def store_file(blobs: BlobStore, file: FileInput) -> BlobRef:
     if file.content_type == "application/pdf":
         check_pdf(file.content, what=f"attachment {file.name!r}")
     return blobs.put(file.content, max_bytes=MAX_FILE_BYTES)
+
+
+def attachment_of(
+    blobs: BlobStore, attachments: Sequence[StoredFile], file_id: int
+) -> tuple[str, str, bytes]:
+    """``(name, content type, bytes)`` of one of a document's attachments (the stamped
+    version once the agency signed it); ``office.file_unknown`` if it has none so numbered."""
+    for f in attachments:
+        if f.id == file_id:
+            return f.name, f.content_type, read_blob(blobs, f.current_sha256)
+    raise NotFound(f"no attachment {file_id}", code="office.file_unknown")
 
 
 def read_blob(blobs: BlobStore, sha256: str) -> bytes:

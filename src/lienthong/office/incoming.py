@@ -20,7 +20,14 @@ from typing import Any
 from lienthong.db.uow import UnitOfWork
 from lienthong.errors import NotFound, PermissionDenied, ValidationError
 from lienthong.office.access import agency_of, visible_incoming
-from lienthong.office.common import MAX_NOTE, clean_text, lost_race, read_blob, required_text
+from lienthong.office.common import (
+    MAX_NOTE,
+    attachment_of,
+    clean_text,
+    lost_race,
+    read_blob,
+    required_text,
+)
 from lienthong.office.documents import Channel, Event, IncomingDocument
 from lienthong.office.model import Actor, Role
 from lienthong.office.numbering import incoming_series, numbering_year, vn_date
@@ -226,6 +233,12 @@ class IncomingService:
         if doc.pdf_sha256 is None:
             raise NotFound("the document has no PDF", code="office.no_pdf")
         return read_blob(self._blobs, doc.pdf_sha256)
+
+    def attachment(self, actor: Actor, doc_id: int, file_id: int) -> tuple[str, str, bytes]:
+        """``(name, content type, bytes)`` of an attachment that came with the document."""
+        with self._uow() as uow:
+            doc = visible_incoming(uow, actor, doc_id)
+        return attachment_of(self._blobs, doc.attachments, file_id)
 
     # -- helpers -------------------------------------------------------------------------
 

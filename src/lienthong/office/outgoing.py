@@ -21,6 +21,7 @@ from lienthong.office.catalogue_rules import decide_form
 from lienthong.office.common import (
     MAX_NOTE,
     MAX_SUBJECT,
+    attachment_of,
     clean_text,
     read_blob,
     required_text,
@@ -253,10 +254,7 @@ class OutgoingService:
         """``(name, content type, bytes)`` of an attachment (the stamped version if any)."""
         with self._uow() as uow:
             doc = visible_outgoing(uow, actor, doc_id)
-        for f in doc.attachments:
-            if f.id == file_id:
-                return f.name, f.content_type, read_blob(self._blobs, f.current_sha256)
-        raise NotFound(f"no attachment {file_id}", code="office.file_unknown")
+        return attachment_of(self._blobs, doc.attachments, file_id)
 
     # -- helpers ---------------------------------------------------------------------------
 

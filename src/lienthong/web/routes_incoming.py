@@ -280,6 +280,13 @@ def pdf(doc_id: int, ctx: WebContext = Ctx, me: Actor = Me) -> Response:
     )
 
 
+@router.get("/{doc_id}/attachments/{file_id}")
+def attachment(doc_id: int, file_id: int, ctx: WebContext = Ctx, me: Actor = Me) -> Response:
+    """An attachment that came with the document, as a download."""
+    name, content_type, data = ctx.office.incoming.attachment(me, doc_id, file_id)
+    return download(data, content_type, name)
+
+
 @router.get("/{doc_id}/pages/{number}")
 def page(
     request: Request, doc_id: int, number: int, *, ctx: WebContext = Ctx, me: Actor = Me
