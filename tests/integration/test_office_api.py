@@ -279,3 +279,14 @@ def test_an_incoming_attachment_is_downloaded_with_its_name(
     assert answer.status_code == 200
     assert answer.content == annex
     assert "Ph%E1%BB%A5%20l%E1%BB%A5c%201.pdf" in answer.headers["content-disposition"]
+
+
+def test_a_web_session_token_does_not_open_the_api(client: TestClient, world: OfficeWorld) -> None:
+    from lienthong.office.model import TokenKind
+
+    session = world.services.users.login("a.vanthu", PASSWORD, kind=TokenKind.SESSION)
+
+    answer = client.get(f"{API}/me", headers={"Authorization": f"Bearer {session.token}"})
+
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "auth.token"

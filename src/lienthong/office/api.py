@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lienthong.errors import AuthError, LienthongError, ValidationError
 from lienthong.office.common import MAX_FILE_BYTES
-from lienthong.office.model import Actor
+from lienthong.office.model import Actor, TokenKind
 from lienthong.office.services import OfficeServices
 
 log = logging.getLogger("lienthong.office.api")
@@ -48,7 +48,9 @@ def current_actor(
     """The :class:`Actor` the request's Bearer token stands for."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthError("a Bearer token is required", code="auth.missing")
-    return get_services(request).users.authenticate(credentials.credentials)
+    # API tokens only: a web session's token belongs in its HttpOnly cookie; taken out of
+    # it (stolen), it must not open the API too.
+    return get_services(request).users.authenticate(credentials.credentials, kind=TokenKind.API)
 
 
 #: The acting user of a route.

@@ -16,6 +16,7 @@ from lienthong import __version__
 from lienthong.bootstrap import Container
 from lienthong.errors import LienthongError
 from lienthong.office.api import PREFIX, install_problems, mount_office
+from lienthong.office.model import TokenKind
 from lienthong.office.services import OfficeServices
 from lienthong.uploads import CredentialedBodies
 
@@ -63,7 +64,7 @@ def _has_token(services: OfficeServices, scope: Scope) -> bool:
             if scheme.lower() != "bearer" or not token.strip():
                 return False
             try:
-                services.users.authenticate(token)
+                services.users.authenticate(token, kind=TokenKind.API)
             except LienthongError:
                 return False
             return True
