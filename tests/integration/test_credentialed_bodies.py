@@ -5,13 +5,12 @@ The apps are driven as ASGI with a ``receive`` that counts what it hands out."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from asgikit import call, status_of
 from lienthong.office.app import office_app
 from lienthong.office.model import TokenKind
 from lienthong.pki.ca import DemoPki
@@ -40,33 +39,7 @@ class Endless:
 def _call(
     app: Any, path: str, headers: dict[str, str], receive: Endless, *, wait_s: float = 10
 ) -> int:
-    sent: list[dict[str, Any]] = []
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 80),
-    }
-
-    async def run() -> None:
-        with contextlib.suppress(TimeoutError):  # still reading the endless body
-            await asyncio.wait_for(app(scope, receive, send), wait_s)
-
-    asyncio.run(run())
-    starts = [m for m in sent if m["type"] == "http.response.start"]
-    return int(starts[0]["status"]) if starts else 0
+    return status_of(call(app, "POST", path, headers, receive, wait_s=wait_s, may_time_out=True))
 
 
 @pytest.fixture(scope="module")

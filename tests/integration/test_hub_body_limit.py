@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from asgikit import body_of, call, status_of
 from hubkit import G22, H41, HubWorld, build_world
 from lienthong.db.uow import UnitOfWork
 from lienthong.hub import auth
@@ -44,28 +45,8 @@ class Endless:
 def _call(
     app: Any, method: str, path: str, headers: dict[str, str], receive: Endless
 ) -> tuple[int, dict[str, Any]]:
-    sent: list[dict[str, Any]] = []
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 80),
-    }
-    asyncio.run(asyncio.wait_for(app(scope, receive, send), 30))
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start["status"], json.loads(body)
+    sent = call(app, method, path, headers, receive, wait_s=30)
+    return status_of(sent), json.loads(body_of(sent))
 
 
 @pytest.fixture

@@ -66,14 +66,11 @@ class AuditLog:
         if every > 0:
             for entry in made:
                 if entry.seq % every == 0:
-                    self._checkpoint(uow, entry.seq, entry.hash, at)
+                    self.sign(uow, entry.seq, entry.hash, at)
         return made
 
     def sign(self, uow: UnitOfWork, seq: int, hash_: str, at: datetime) -> bool:
         """Store a signed checkpoint of entry ``seq`` (whether there was a key to)."""
-        return self._checkpoint(uow, seq, hash_, at)
-
-    def _checkpoint(self, uow: UnitOfWork, seq: int, hash_: str, at: datetime) -> bool:
         identity = self._identity()
         if identity is None:
             if not self._warned:
@@ -98,7 +95,7 @@ class AuditLog:
         existing = uow.hub_audit.checkpoint_at(seq)
         if existing is not None:
             return CheckpointInfo(seq, existing.hash, existing.at, created=False)
-        self._checkpoint(uow, seq, hash_, at)
+        self.sign(uow, seq, hash_, at)
         return CheckpointInfo(seq, hash_, at, created=True)
 
 
