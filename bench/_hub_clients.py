@@ -1,7 +1,8 @@
 """The load generators of ``bench/hub_load.py``: sender and receiver *processes*.
 
-Each is a separate process (so the GIL of one does not cap the others) using the real
-``HubClient``. Times are ``time.monotonic()``, which on Linux is one clock for every
+Each is a separate process (so the GIL of one does not cap the others) using the lean
+client of ``_lean_client`` (the default) or the real ``HubClient`` (``--client
+hubclient``): both send the same signed requests. Times are ``time.monotonic()``, which on Linux is one clock for every
 process of the machine, so a sender's send time and a receiver's arrival time compare.
 
 Not a benchmark itself (``make bench`` runs it and nothing happens).
@@ -32,6 +33,19 @@ class SenderJob:
     recipient: str
     #: phase name → number of packages to build for it
     counts: dict[str, int]
+    #: "lean" (``_lean_client.LeanClient``) or "hubclient" (``HubClient``)
+    client: str = "lean"
+
+
+def open_client(kind: str, url: str, system_id: str, secret: str) -> Any:
+    """The load generator's client: ``LeanClient`` or the real ``HubClient``."""
+    if kind == "hubclient":
+        from lienthong.hub.client import HubClient
+
+        return HubClient(url, system_id, secret, timeout=60)
+    from _lean_client import LeanClient
+
+    return LeanClient(url, system_id, secret, timeout=60)
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,6 @@ def sender_main(job: SenderJob, commands: Queue[Any], results: Queue[Any]) -> No
     """Build and sign the packages, say ready, then run the phases the parent asks for."""
     from _hub_world import agency_identity, signed_package
     from lienthong.errors import HubError
-    from lienthong.hub.client import HubClient
 
     identity = agency_identity(job.pki_dir, job.sender)
     packages: dict[str, list[tuple[str, bytes]]] = {}
@@ -67,7 +80,7 @@ def sender_main(job: SenderJob, commands: Queue[Any], results: Queue[Any]) -> No
             made.append(signed_package(identity, job.sender, [job.recipient], number, "L"))
         packages[phase] = made
     results.put(("ready", job.index))
-    with HubClient(job.url, job.system_id, job.secret, timeout=60) as client:
+    with open_client(job.client, job.url, job.system_id, job.secret) as client:
         while True:
             command = commands.get()
             if command is None:
@@ -103,18 +116,18 @@ def receiver_main(  # noqa: PLR0917 - a process target takes positional argument
     events: tuple[Event, Event, Synchronized[int]],
     delivered: Synchronized[int],
     results: Queue[Any],
+    client_kind: str = "lean",
 ) -> None:
     """Long-poll, fetch and acknowledge until told to stop; then report what came.
 
     ``events``: stop (for good), receiving (cleared: pause after the current round) and
     the count of paused receivers."""
     from lienthong.errors import HubError
-    from lienthong.hub.client import HubClient
 
     stop, receiving, paused = events
     records: list[ReceiveRecord] = []
     errors: dict[str, int] = {}
-    with HubClient(url, system_id, secret, timeout=60) as client:
+    with open_client(client_kind, url, system_id, secret) as client:
         while not stop.is_set():
             if not receiving.is_set():
                 with paused.get_lock():

@@ -38,7 +38,9 @@ def pct(values: Sequence[float], q: float) -> float:
 class Clients:
     """The sender and receiver processes (``spawn``: no state shared with this one)."""
 
-    def __init__(self, world: World, url: str, counts: dict[str, int]) -> None:
+    def __init__(
+        self, world: World, url: str, counts: dict[str, int], client: str = "lean"
+    ) -> None:
         ctx = mp.get_context("spawn")
         self.results: Any = ctx.Queue()
         self.stop_event = ctx.Event()
@@ -60,6 +62,7 @@ class Clients:
                 sender_code(i),
                 receiver_code(i),
                 counts,
+                client,
             )
             queue = ctx.Queue()
             self.commands.append(queue)
@@ -76,6 +79,7 @@ class Clients:
                         (self.stop_event, self.receiving, self.paused),
                         self.delivered,
                         self.results,
+                        client,
                     ),
                 )
             )

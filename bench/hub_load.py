@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/hub_load.py [--clients 4] [--packages 2000] [--duration 15]
         [--workers 2] [--rate 100] [--paced-seconds 10] [--broadcasts 20]
-        [--baseline-seconds 10] [--blob-store fs] [--json]
+        [--baseline-seconds 10] [--blob-store fs] [--client lean|hubclient] [--json]
 
 Everything is made at run time: a PostgreSQL database with a random name (dropped at the
 end; server from ``LIENTHONG_BENCH_PG_URL``, default the local ``postgres``), migrated; a
@@ -12,7 +12,10 @@ packages before the clock starts: a document with a one-page PDF padded with ran
 to 300 KB (~405 KB of edXML), a unique DocumentId, to its receiver. The hub runs as
 ``lienthong hub serve --workers N`` (real processes, port chosen free).
 
-``--clients`` sender and as many receiver *processes* use ``HubClient``; a receiver
+``--clients`` sender and as many receiver *processes* use a lean socket client
+(``_lean_client``: the same signed requests for a fraction of ``HubClient``'s CPU, which
+would otherwise be taken from the hub on these shared cores; ``--client hubclient`` runs
+the real ``HubClient``); a receiver
 long-polls ``receive`` (up to 10), then fetches each delivery and acknowledges it
 ``done``. Phases:
 
@@ -167,7 +170,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         clients = None
         try:
             server.wait_ready()
-            clients = Clients(world, server.url, counts)
+            clients = Clients(world, server.url, counts, args.client)
             clients.start()
             meter = CpuMeter(server, clients, conninfo, url.database or "")
             done = run_phases(args, clients, meter)
@@ -218,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--broadcasts", type=int, default=20)
     parser.add_argument("--baseline-seconds", type=float, default=10.0)
     parser.add_argument("--blob-store", choices=["fs", "db"], default="fs")
+    parser.add_argument(
+        "--client",
+        choices=["lean", "hubclient"],
+        default="lean",
+        help="load generator: a lean socket client (default) or the real HubClient",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = parser.parse_args(argv)
     out = run(args)
