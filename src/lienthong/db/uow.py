@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lienthong.clock import Clock, SystemClock
 from lienthong.directory.repository import AgencyRepository
-from lienthong.errors import StorageError, ValidationError
+from lienthong.errors import AuthError, StorageError, ValidationError
+from lienthong.hub.nonce_claims import NonceClaim, StaleCredentials
 from lienthong.hub.repository import HubRepository
 from lienthong.hub.repository_audit import AuditRepository
 from lienthong.hub.repository_systems import SystemRepository
@@ -62,6 +63,9 @@ class UnitOfWork:
         self._session_factory = session_factory
         self.clock = clock
         self._session: Session | None = None
+        self._autocommitting = False
+        #: Nonce claims made in the open transaction: durable once it commits.
+        self._claims: list[NonceClaim] = []
 
     @property
     def session(self) -> Session:
@@ -89,6 +93,8 @@ class UnitOfWork:
     ) -> None:
         session = self.session
         self._session = None
+        self._autocommitting = False
+        self._claims.clear()
         try:
             session.rollback()
         except (OperationalError, InterfaceError):
@@ -110,6 +116,29 @@ class UnitOfWork:
     def commit(self) -> None:
         """Make everything done so far durable; later work needs another commit."""
         self.session.commit()
+        for claim in self._claims:
+            claim.durable = True
+        self._claims.clear()
+
+    def claim_nonce(self, claim: NonceClaim | None) -> None:
+        """Record a signed request's nonce in this unit of work (see
+        :mod:`lienthong.hub.nonce_claims`): call it first, before the work's own
+        statements. ``auth.replay`` if the nonce was used before;
+        :class:`~lienthong.hub.nonce_claims.StaleCredentials` if the credentials the
+        request was checked with are no longer the system's. Nothing for ``None``."""
+        if claim is None:
+            return
+        outcome = self.hub_systems.claim_nonce(
+            claim.system_id, claim.nonce, claim.expires_at, claim.credentials
+        )
+        if outcome == "replay":
+            raise AuthError("this nonce was already used (replayed request)", code="auth.replay")
+        if outcome == "stale":
+            raise StaleCredentials(claim.system_id)
+        if self._autocommitting:
+            claim.durable = True
+        else:
+            self._claims.append(claim)
 
     def autocommit(self) -> None:
         """Let each statement commit on its own, on PostgreSQL: no ``BEGIN``/``COMMIT``
@@ -126,6 +155,7 @@ class UnitOfWork:
             and not self.session.in_transaction()
         ):
             self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            self._autocommitting = True
 
     def snapshot(self) -> None:
         """Let every read of this unit of work see one snapshot of the database, on
@@ -144,6 +174,7 @@ class UnitOfWork:
     def rollback(self) -> None:
         """Undo everything since the last commit."""
         self.session.rollback()
+        self._claims.clear()
 
 
 def _out_of_range(exc: BaseException | None) -> bool:

@@ -22,6 +22,7 @@ from starlette.types import Scope
 
 from lienthong.hub import schemas as s
 from lienthong.hub import views
+from lienthong.hub.auth import AuthenticatedSystem
 from lienthong.hub.http_auth import (
     AnyCaller,
     HubDep,
@@ -31,10 +32,12 @@ from lienthong.hub.http_auth import (
     check_declared_length,
     note_system,
     read_limited,
+    run_claimed,
 )
 from lienthong.hub.metrics import HubMetrics
 from lienthong.hub.model import MAX_CLAIM, MAX_VISIBILITY_S, MAX_WAIT_S, AckState, PackageKind
-from lienthong.hub.records import Content, Delivery
+from lienthong.hub.nonce_claims import NonceClaim
+from lienthong.hub.records import Content, Delivery, IntakeResult
 from lienthong.hub.services import HubService
 
 router = APIRouter(prefix="/api/v1")
@@ -66,17 +69,37 @@ async def take_package(
 ) -> s.SendResult:
     """``POST /packages`` (here and in :mod:`.fastpath`): the caller authenticated before
     the body (``chunks``) is read within the size limit, its hash checked against the
-    signed one, then intake."""
+    signed one, then intake. With the system's credentials cached, the signature is
+    checked here on the event loop and the nonce recorded in intake's own transaction
+    (:mod:`.nonce_claims`); otherwise in the threadpool, from the database."""
     parts = SignedParts.of(scope)
-    verified = await run_in_threadpool(parts.verify, hub, None)
+    cached = hub.systems.authenticate_cached(parts.request, None)
+    found: tuple[AuthenticatedSystem, NonceClaim | None]
+    if cached is None:
+        found = await run_in_threadpool(parts.verify_deferred, hub, None)
+    else:
+        found = cached
+    verified, claim = found
     note_system(scope, verified.system_id)
     limit = hub.limits.max_package_bytes
     check_declared_length(parts.headers, limit)
     body, body_sha256 = await read_limited(chunks, limit)
     verified.check_body(body_sha256)
     started = time.perf_counter()
+
+    def intake(system_id: str, claim: NonceClaim | None) -> IntakeResult:
+        return hub.intake.send(system_id, body, sha256=body_sha256, claim=claim)
+
     result = await run_in_threadpool(
-        partial(hub.intake.send, verified.system_id, body, sha256=body_sha256)
+        partial(
+            run_claimed,
+            hub,
+            parts,
+            body_sha256=body_sha256,
+            system_id=verified.system_id,
+            claim=claim,
+            work=intake,
+        )
     )
     metrics.intake(
         views.kind(result.kind), len(body), time.perf_counter() - started, result.duplicate
@@ -97,7 +120,7 @@ async def receive(
     visibility: Annotated[int, Query(ge=1, le=MAX_VISIBILITY_S)] = 60,
 ) -> s.ReceiveResult:
     system_id, targets = await caller.run(
-        lambda system: (system, hub.delivery.agencies(system, agency))
+        lambda system, nonce: (system, hub.delivery.agencies(system, agency, claim=nonce))
     )
     claim = partial(
         hub.delivery.receive,
@@ -171,7 +194,7 @@ async def content(
 ) -> Response:
     etag_wanted = request.headers.get("if-none-match", "").strip()
     found, body, stream = await caller.run(
-        lambda system_id: read_content(hub, system_id, delivery_id, etag_wanted)
+        lambda system_id, claim: read_content(hub, system_id, delivery_id, etag_wanted, claim)
     )
     headers = content_headers(found)
     if etag_wanted == headers["ETag"]:
@@ -203,11 +226,15 @@ def content_headers(found: Content) -> dict[str, str]:
 
 
 def read_content(
-    hub: HubService, system_id: str, delivery_id: str, etag_wanted: str
+    hub: HubService,
+    system_id: str,
+    delivery_id: str,
+    etag_wanted: str,
+    claim: NonceClaim | None = None,
 ) -> tuple[Content, bytes | None, BinaryIO | None]:
     """The delivery's facts and, unless the caller has them (ETag), its bytes: small
     packages read whole, large ones as an open stream. One trip to the threadpool."""
-    found = hub.delivery.content(system_id, delivery_id)
+    found = hub.delivery.content(system_id, delivery_id, claim=claim)
     if etag_wanted == f'"{found.sha256}"':
         return found, None, None
     stream = hub.delivery.open(found)
@@ -228,12 +255,13 @@ async def ack(
     visibility: Annotated[int, Query(ge=1, le=MAX_VISIBILITY_S)] = 60,
 ) -> s.AckResult:
     result = await caller.run(
-        partial(
-            hub.delivery.ack,
-            delivery_id=delivery_id,
-            state=AckState(body.state),
+        lambda system_id, claim: hub.delivery.ack(
+            system_id,
+            delivery_id,
+            AckState(body.state),
             reason=body.reason,
             visibility_s=visibility,
+            claim=claim,
         )
     )
     return views.ack(result)

@@ -28,6 +28,7 @@ from lienthong.hub.model import (
     effective_state,
     repeats_final_ack,
 )
+from lienthong.hub.nonce_claims import NonceClaim
 from lienthong.hub.records import AckResult, Content, Delivery, InboxPage, trace_from_json
 from lienthong.storage import BlobStore
 
@@ -50,10 +51,13 @@ class DeliveryService:
 
     # -- access ---------------------------------------------------------------------------
 
-    def agencies(self, system_id: str, agency: str | None = None) -> list[int]:
+    def agencies(
+        self, system_id: str, agency: str | None = None, *, claim: NonceClaim | None = None
+    ) -> list[int]:
         """The agencies whose inbox ``system_id`` asks for: ``agency`` or all it hosts."""
         with self._uow() as uow:
-            uow.autocommit()  # reads only
+            uow.autocommit()  # reads only (and the request's nonce: one statement)
+            uow.claim_nonce(claim)
             return self._agencies(uow, system_id, agency)
 
     @staticmethod
@@ -145,10 +149,13 @@ class DeliveryService:
             next_cursor=items[-1].delivery_id if more and items else None,
         )
 
-    def content(self, system_id: str, delivery_id: str) -> Content:
+    def content(
+        self, system_id: str, delivery_id: str, *, claim: NonceClaim | None = None
+    ) -> Content:
         """Where the delivery's exact bytes are (see :meth:`open`), and the trace."""
         with self._uow() as uow:
-            uow.autocommit()  # reads only
+            uow.autocommit()  # reads only (and the request's nonce: one statement)
+            uow.claim_nonce(claim)
             row = self._row(uow, system_id, delivery_id)
         return Content(
             delivery_id=delivery_id,
@@ -170,6 +177,7 @@ class DeliveryService:
         *,
         reason: str = "",
         visibility_s: int = 60,
+        claim: NonceClaim | None = None,
     ) -> AckResult:
         """``done``/``fail`` (final, once) or ``processing`` (extends the lease).
 
@@ -180,6 +188,7 @@ class DeliveryService:
         now = self._clock.now()
         with self._uow() as uow:
             uow.hub.take_write_lock()
+            uow.claim_nonce(claim)
             row = self._row(uow, system_id, delivery_id, lock=True)
             current = DeliveryState(row.state)
             if repeats_final_ack(current, state, acked_by=row.leased_by, system_id=system_id):

@@ -100,7 +100,9 @@ class FastRoutes:
             self.hub,
             scope,
             body_sha256,
-            lambda system_id: read_content(self.hub, system_id, delivery_id, etag_wanted),
+            lambda system_id, claim: read_content(
+                self.hub, system_id, delivery_id, etag_wanted, claim
+            ),
         )
         headers = content_headers(found)
         if etag_wanted == headers["ETag"]:
@@ -142,12 +144,13 @@ class FastRoutes:
             self.hub,
             scope,
             body_sha256,
-            partial(
-                self.hub.delivery.ack,
-                delivery_id=delivery_id,
-                state=AckState(request.state),
+            lambda system_id, claim: self.hub.delivery.ack(
+                system_id,
+                delivery_id,
+                AckState(request.state),
                 reason=request.reason,
                 visibility_s=visibility,
+                claim=claim,
             ),
         )
         await _json(send, 200, views.ack(result))

@@ -20,8 +20,9 @@ from starlette.types import Scope
 
 from lienthong.errors import LimitExceeded, PermissionDenied
 from lienthong.hub import auth
+from lienthong.hub.nonce_claims import NonceClaim, StaleCredentials
 from lienthong.hub.services import HubService
-from lienthong.hub.systems import Admin
+from lienthong.hub.systems import Admin, SignedRequest
 
 _T = TypeVar("_T")
 
@@ -70,11 +71,22 @@ class SignedParts:
             path = scope["path"]
         return cls(headers, scope["method"], path, scope.get("query_string", b"").decode("latin-1"))
 
+    @property
+    def request(self) -> SignedRequest:
+        return self.headers, self.method, self.path, self.query
+
     def verify(self, hub: HubService, body_sha256: str | None) -> auth.AuthenticatedSystem:
         """The calling system (blocking: the database), ``auth.*`` errors otherwise."""
         return hub.systems.authenticate_system(
             self.headers, self.method, self.path, self.query, body_sha256
         )
+
+    def verify_deferred(
+        self, hub: HubService, body_sha256: str | None
+    ) -> tuple[auth.AuthenticatedSystem, NonceClaim | None]:
+        """The calling system, its nonce left to the work's transaction when the cached
+        credentials could tell (blocking: the database otherwise)."""
+        return hub.systems.authenticate_deferred(self.request, body_sha256)
 
 
 def note_system(scope: Scope, system_id: str) -> None:
@@ -143,23 +155,68 @@ class SystemCall:
         self._request = request
         self._body_sha256 = body_sha256
 
-    async def run(self, work: Callable[[str], _T]) -> _T:
-        """Authenticate the caller (``auth.*`` errors first), then ``work(system_id)``."""
+    async def run(self, work: Callable[[str, NonceClaim | None], _T]) -> _T:
+        """Authenticate the caller (``auth.*`` errors first), then ``work(system_id,
+        claim)``, which records the nonce ``claim`` in its transaction."""
         return await run_signed(self._hub, self._request.scope, self._body_sha256, work)
 
 
-async def run_signed(
-    hub: HubService, scope: Scope, body_sha256: str, work: Callable[[str], _T]
-) -> _T:
-    """Authenticate a system's request and do ``work(system_id)`` in one threadpool trip."""
+#: A system's work: given the caller and the nonce claim its transaction records.
+ClaimedWork = Callable[[str, NonceClaim | None], _T]
+
+
+async def run_signed(hub: HubService, scope: Scope, body_sha256: str, work: ClaimedWork[_T]) -> _T:
+    """Authenticate a system's request and do ``work(system_id, claim)`` in one
+    threadpool trip (see :func:`run_claimed`)."""
     parts = SignedParts.of(scope)
 
     def both() -> _T:
-        verified = parts.verify(hub, body_sha256)
+        verified, claim = parts.verify_deferred(hub, body_sha256)
         note_system(scope, verified.system_id)
-        return work(verified.system_id)
+        return run_claimed(
+            hub,
+            parts,
+            body_sha256=body_sha256,
+            system_id=verified.system_id,
+            claim=claim,
+            work=work,
+        )
 
     return await run_in_threadpool(both)
+
+
+def run_claimed(
+    hub: HubService,
+    parts: SignedParts,
+    *,
+    body_sha256: str,
+    system_id: str,
+    claim: NonceClaim | None,
+    work: ClaimedWork[_T],
+) -> _T:
+    """``work(system_id, claim)`` for a request authenticated with ``claim`` (blocking).
+
+    The work's unit of work records the nonce first (:mod:`.nonce_claims`). If the
+    credentials changed since they were cached, the request is authenticated afresh from
+    the database (nonce recorded) and the work done again without a claim. A claim the
+    work did not make durable is settled after it, whether it failed or not; a replay
+    then answers ``auth.replay`` rather than the work's own error."""
+    if claim is None:
+        return work(system_id, None)
+
+    def reauthenticate() -> auth.AuthenticatedSystem:
+        return parts.verify(hub, body_sha256)
+
+    try:
+        result = work(system_id, claim)
+    except StaleCredentials:
+        hub.systems.forget(system_id)
+        return work(reauthenticate().system_id, None)
+    except Exception:
+        hub.systems.settle(claim, reauthenticate)
+        raise
+    hub.systems.settle(claim, reauthenticate)
+    return result
 
 
 async def system_call(request: Request, hub: HubDep) -> SystemCall:

@@ -59,6 +59,7 @@ from lienthong.hub.model import (
     dedup_key,
     unique_recipients,
 )
+from lienthong.hub.nonce_claims import NonceClaim
 from lienthong.hub.notify import Notifier
 from lienthong.hub.records import DeliveryRef, IntakeResult, TraceEntry, trace_to_json
 from lienthong.hub.repository import ResolvedAgency
@@ -97,12 +98,20 @@ class IntakeService:
         with self._uow() as uow:
             return uow.hub_systems.agencies_for_certificate(fingerprint(cert))
 
-    def send(self, system_id: str, data: bytes, *, sha256: str | None = None) -> IntakeResult:
+    def send(
+        self,
+        system_id: str,
+        data: bytes,
+        *,
+        sha256: str | None = None,
+        claim: NonceClaim | None = None,
+    ) -> IntakeResult:
         """Take a package in for ``system_id`` (already authenticated).
 
         ``sha256``: the SHA-256 (hex) of ``data`` when the caller already computed it over
         these very bytes (the HTTP edge does, to check the request's signature), so the
-        body is not hashed again."""
+        body is not hashed again. ``claim``: the request's nonce, recorded first in the
+        transaction that stores the package (:mod:`.nonce_claims`; PostgreSQL)."""
         now = self._clock.now()
         if len(data) > self.limits.max_package_bytes:
             raise LimitExceeded(
@@ -139,7 +148,7 @@ class IntakeService:
             raise signature_error(signature)
         sha256 = sha256 or sha256_hex(data)
         try:
-            result, woken, pushed = self._write(system_id, data, facts, sha256, now)
+            result, woken, pushed = self._write(system_id, data, facts, sha256, now, claim=claim)
         except IntegrityError:
             # A concurrent send of the same package committed first: answer its result.
             with self._uow() as uow:
@@ -153,15 +162,25 @@ class IntakeService:
         return result
 
     def _write(
-        self, system_id: str, data: bytes, facts: PackageFacts, sha256: str, now: datetime
+        self,
+        system_id: str,
+        data: bytes,
+        facts: PackageFacts,
+        sha256: str,
+        now: datetime,
+        *,
+        claim: NonceClaim | None = None,
     ) -> tuple[IntakeResult, list[int], bool]:
         """Steps 4–8; the result, the recipients to wake, whether any delivery is pushed. On PostgreSQL one transaction: the planning reads, the blob (written
         before the commit), the writes. On SQLite the reads run unlocked, then the blob is
         written, then the writes run under the write lock (never a blob write while it is
         held: the database blob store would wait on it)."""
         with self._uow() as uow:
+            uow.claim_nonce(claim)
             plan = self._plan(uow, system_id, facts, sha256)
             if isinstance(plan, IntakeResult):
+                if claim is not None:
+                    uow.commit()  # the nonce, with nothing else
                 return plan, [], False
             woken = [r.agency_id for r in plan.recipients]
             if uow.hub.dialect == "postgresql":

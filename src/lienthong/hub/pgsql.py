@@ -267,6 +267,20 @@ VALUES (%(system_id)s, %(nonce)s, %(expires_at)s)
 ON CONFLICT DO NOTHING
 RETURNING nonce"""
 
+#: The nonce of a request whose signature was checked with cached credentials, recorded
+#: only while they are still the system's (see :mod:`.nonce_claims`).
+CLAIM_NONCE = """
+INSERT INTO hub_nonces (system_id, nonce, expires_at)
+SELECT system_id, %(nonce)s, %(expires_at)s
+  FROM hub_systems
+ WHERE system_id = %(system_id)s AND state = %(active)s AND secret = %(secret)s
+   AND previous_secret IS NOT DISTINCT FROM %(previous_secret)s
+   AND previous_expires_at IS NOT DISTINCT FROM %(previous_expires_at)s
+ON CONFLICT DO NOTHING
+RETURNING nonce"""
+
+NONCE_KNOWN = "SELECT 1 FROM hub_nonces WHERE system_id = %(system_id)s AND nonce = %(nonce)s"
+
 AUDIT_TAKE_HEAD = (
     "UPDATE hub_audit_head SET seq = seq + %(n)s WHERE id = %(id)s RETURNING seq, hash"
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -269,6 +269,28 @@ class SystemRepository:
             stmt = sqlite.insert(hub_nonces).values(values).on_conflict_do_nothing()
         stored = self._session.execute(stmt.returning(hub_nonces.c.nonce)).first()
         return stored is None
+
+    def claim_nonce(
+        self, system_id: str, nonce: str, expires_at: datetime, credentials: Credentials
+    ) -> Literal["claimed", "replay", "stale"]:
+        """Store a nonce if ``credentials`` are still the system's (PostgreSQL only, see
+        :mod:`.nonce_claims`): ``claimed``; ``replay`` if it was stored before; ``stale``
+        if the credentials changed (or the system is no longer active)."""
+        if self._pg is None:
+            raise NotImplementedError("nonce claims are made on PostgreSQL only")
+        params = {
+            "system_id": system_id,
+            "nonce": nonce,
+            "expires_at": expires_at,
+            "active": SystemState.ACTIVE.value,
+            "secret": credentials.secret,
+            "previous_secret": credentials.previous_secret,
+            "previous_expires_at": credentials.previous_expires_at,
+        }
+        if self._pg.one(pgsql.CLAIM_NONCE, params) is not None:
+            return "claimed"
+        known = {"system_id": system_id, "nonce": nonce}
+        return "replay" if self._pg.one(pgsql.NONCE_KNOWN, known) is not None else "stale"
 
     def purge_nonces(self, now: datetime) -> int:
         """Forget nonces whose window has passed; how many."""

@@ -23,12 +23,30 @@ from lienthong.hub import auth
 from lienthong.hub.audit import AuditLog
 from lienthong.hub.audit_chain import fingerprint
 from lienthong.hub.model import SystemState
+from lienthong.hub.nonce_claims import NonceClaim
 from lienthong.hub.records import AgencyCertificate, IssuedSecret, System
+from lienthong.hub.repository_systems import Credentials
 from lienthong.hub.secrets import SecretBox, new_system_secret
 from lienthong.text import nfc
 
 _SYSTEM_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 MAX_PEM = 64 * 1024
+#: Systems whose credentials a hub process keeps in memory (the cache is emptied when
+#: full: a directory has a few thousand systems at most).
+MAX_CACHED_SYSTEMS = 4096
+#: What a request's signature may say of its credentials that the cached copy could be
+#: wrong about (a secret rotated or a system registered or locked since it was cached).
+_CREDENTIAL_ERRORS = frozenset({"auth.signature", "auth.unknown_system", "auth.system_locked"})
+SignedRequest = tuple[Mapping[str, str], str, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    """An active system's credentials as stored, and its secrets unsealed."""
+
+    credentials: Credentials
+    secret: bytes
+    previous: bytes | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +87,8 @@ class SystemService:
         self._audit = audit
         self._window = auth_window_s
         self._grace = rotation_grace_s
+        #: system id → credentials (PostgreSQL only, see :mod:`.nonce_claims`).
+        self._cache: dict[str, _Cached] = {}
 
     # -- systems --------------------------------------------------------------------------
 
@@ -107,6 +127,7 @@ class SystemService:
             entry = {"previous_valid_until": until.isoformat()}
             self._audit.append(uow, [("system.rotate", actor, system_id, entry)], now)
             uow.commit()
+        self.forget(system_id)
         return RotatedSecret(system_id, secret, until)
 
     def set_agencies(
@@ -153,6 +174,7 @@ class SystemService:
             self._audit.append(uow, [(action, actor, system_id, data)], now)
             system = uow.hub_systems.get(system_id)
             uow.commit()
+        self.forget(system_id)  # other processes find out in their next claim
         return system
 
     def get(self, system_id: str) -> System:
@@ -248,9 +270,7 @@ class SystemService:
                 return self._secrets(uow, system_id)
 
             def seen(system_id: str, nonce: str, timestamp: int) -> bool:
-                # Accepted while the clock's whole seconds are within the window, so up
-                # to (not including) timestamp + window + 1: kept until then at least.
-                expires = datetime.fromtimestamp(timestamp + self._window + 1, UTC)
+                expires = self._nonce_expiry(timestamp)
                 return uow.hub_systems.record_nonce(system_id, nonce, expires)
 
             result = auth.verify_request(
@@ -266,6 +286,123 @@ class SystemService:
             )
             uow.commit()
         return result
+
+    # -- authentication with the nonce recorded in the work's transaction ------------------
+
+    def authenticate_cached(
+        self, request: SignedRequest, body_sha256: str | None
+    ) -> tuple[auth.AuthenticatedSystem, NonceClaim] | None:
+        """Check a signed request against the system's cached credentials, without the
+        database (so on the event loop too); the nonce is left for the work's
+        transaction to record (:class:`NonceClaim`). ``None`` when the cache cannot
+        tell: the system is not cached (nor anything on SQLite), or the signature does
+        not verify with the cached secrets — :meth:`authenticate_deferred` decides then.
+        Errors that do not depend on the credentials (``auth.missing``, ``auth.malformed``,
+        ``auth.expired``, ``auth.body_hash``) are raised at once."""
+        if not self._cache:
+            return None
+        headers, method, path, query = request
+        seen: list[_Cached] = []
+
+        def lookup(system_id: str) -> Sequence[bytes]:
+            found = self._cache.get(system_id)
+            if found is None:
+                return []
+            seen.append(found)
+            expires = found.credentials.previous_expires_at
+            if found.previous is not None and expires is not None and expires > self._clock.now():
+                return [found.secret, found.previous]
+            return [found.secret]
+
+        try:
+            verified = auth.verify_request(
+                headers,
+                method,
+                path,
+                query,
+                body_sha256,
+                lookup_secrets=lookup,
+                nonce_seen=lambda _system, _nonce, _timestamp: False,  # claimed later
+                clock=self._clock,
+                window_s=self._window,
+            )
+        except AuthError as exc:
+            if exc.code in _CREDENTIAL_ERRORS:
+                return None
+            raise
+        claim = NonceClaim(
+            verified.system_id,
+            verified.nonce,
+            self._nonce_expiry(verified.timestamp),
+            seen[0].credentials,
+        )
+        return verified, claim
+
+    def authenticate_deferred(
+        self, request: SignedRequest, body_sha256: str | None
+    ) -> tuple[auth.AuthenticatedSystem, NonceClaim | None]:
+        """:meth:`authenticate_cached`; when that cannot tell, the system's credentials
+        are read (and cached, on PostgreSQL) and the request checked again; failing that,
+        the full check of :meth:`authenticate_system`, which records the nonce at once
+        (no claim then) or raises the ``auth.*`` error."""
+        found = self.authenticate_cached(request, body_sha256)
+        if found is not None:
+            return found
+        system_id = request[0].get(auth.HEADER_SYSTEM.lower(), "").strip()
+        if system_id and self._load(system_id):
+            found = self.authenticate_cached(request, body_sha256)
+            if found is not None:
+                return found
+        headers, method, path, query = request
+        return self.authenticate_system(headers, method, path, query, body_sha256), None
+
+    def settle(self, claim: NonceClaim, reauthenticate: Callable[[], object]) -> None:
+        """Record the nonce of a claim its work did not make durable (the work failed
+        before claiming it, or rolled back, or only read): ``auth.replay`` if it was used
+        before. If the credentials changed meanwhile, the request is authenticated
+        afresh (``reauthenticate``: its ``auth.*`` error, or the nonce recorded)."""
+        if claim.durable:
+            return
+        with self._uow() as uow:
+            uow.autocommit()
+            outcome = uow.hub_systems.claim_nonce(
+                claim.system_id, claim.nonce, claim.expires_at, claim.credentials
+            )
+            uow.commit()
+        if outcome == "replay":
+            raise AuthError("this nonce was already used (replayed request)", code="auth.replay")
+        if outcome == "stale":
+            self.forget(claim.system_id)
+            reauthenticate()
+        claim.durable = True
+
+    def forget(self, system_id: str) -> None:
+        """Drop a system's cached credentials (they changed, or may have)."""
+        self._cache.pop(system_id, None)
+
+    def _load(self, system_id: str) -> bool:
+        """Cache an active system's credentials (PostgreSQL); whether it was."""
+        with self._uow() as uow:
+            if uow.hub.dialect != "postgresql":
+                return False
+            uow.autocommit()
+            credentials = uow.hub_systems.credentials(system_id)
+        if credentials is None or credentials.state != SystemState.ACTIVE.value:
+            return False
+        box = self._box()
+        previous = None
+        if credentials.previous_secret is not None:
+            previous = box.decrypt(credentials.previous_secret, context=system_id)
+        cached = _Cached(credentials, box.decrypt(credentials.secret, context=system_id), previous)
+        if len(self._cache) >= MAX_CACHED_SYSTEMS:
+            self._cache.clear()
+        self._cache[system_id] = cached
+        return True
+
+    def _nonce_expiry(self, timestamp: int) -> datetime:
+        # Accepted while the clock's whole seconds are within the window, so up to (not
+        # including) timestamp + window + 1: kept until then at least.
+        return datetime.fromtimestamp(timestamp + self._window + 1, UTC)
 
     def system_secret(self, system_id: str) -> bytes:
         """The system's current secret in clear (to sign webhook calls)."""

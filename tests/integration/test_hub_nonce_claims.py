@@ -1,0 +1,242 @@
+"""Request nonces recorded in the work's own transaction (``lienthong.hub.nonce_claims``).
+
+On PostgreSQL a system's credentials are cached by each hub process and a request's nonce
+is recorded by the transaction that does its work, checking there that the cached
+credentials are still the system's. These tests run the hub over HTTP on a PostgreSQL
+database of their own (real commits, as in production) and change credentials behind
+the serving hub's back, as another hub process or an operator's SQL would.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.engine import URL
+
+from hubkit import G22, H41, MASTER_KEY, T0, HubWorld, build_world, serve
+from lienthong.clock import FixedClock
+from lienthong.db import migrate
+from lienthong.db.engine import make_engine
+from lienthong.db.tables import hub_nonces, hub_packages, hub_systems
+from lienthong.db.uow import uow_factory
+from lienthong.hub.app import create_hub_app
+from lienthong.hub.auth import encode_query, sign_headers
+from lienthong.hub.secrets import SecretBox
+from lienthong.hub.systems import SystemService
+
+V1 = "/api/v1"
+
+
+@dataclass
+class Hub:
+    world: HubWorld
+    url: str
+    engine: Engine
+
+    def call(
+        self,
+        system_id: str,
+        method: str,
+        path: str,
+        *,
+        body: bytes = b"",
+        query: dict[str, Any] | None = None,
+        content_type: str = "application/json",
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[httpx.Response, dict[str, str]]:
+        """One signed request (or ``headers`` again: a replay); the answer and headers."""
+        text = encode_query(query or {})
+        if headers is None:
+            key = (secret or self.world.secrets[system_id]).encode()
+            headers = sign_headers(system_id, key, method, path, text, body, clock=self.world.clock)
+            headers["Content-Type"] = content_type
+        target = f"{self.url}{path}" + (f"?{text}" if text else "")
+        response = httpx.request(method, target, content=body, headers=headers, timeout=30)
+        return response, headers
+
+    def count(self, table: Any) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+    def other_process(self) -> SystemService:
+        """The systems service of another hub process on the same database."""
+        return SystemService(
+            uow_factory(self.engine, clock=self.world.clock),
+            clock=self.world.clock,
+            box=lambda: SecretBox(MASTER_KEY),
+            audit=self.world.hub.audit_log,
+        )
+
+
+def _serve(url: URL | str, tmp_path: Path) -> Iterator[Hub]:
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    world = build_world(uow_factory(engine, clock=FixedClock(T0)), tmp_path / "blobs")
+    app = create_hub_app(world.hub, background=False)
+    try:
+        with serve(app) as base:
+            yield Hub(world, base, engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def hub(pg_databases: Any, tmp_path: Path) -> Iterator[Hub]:
+    yield from _serve(pg_databases(), tmp_path)
+
+
+def _code(response: httpx.Response) -> tuple[int, str]:
+    return response.status_code, str(response.json().get("code", ""))
+
+
+def _send(hub: Hub, number: int, *, to: str = H41, **options: Any) -> httpx.Response:
+    data = hub.world.document(G22, [to], number=number)
+    return hub.call(
+        "sys-vpcp", "POST", f"{V1}/packages", body=data, content_type="application/xml", **options
+    )[0]
+
+
+@pytest.mark.postgres
+def test_every_route_records_each_nonce_once_in_its_own_work(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def separate(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("a nonce was recorded in a transaction of its own")
+
+    # The credentials are read once, then every request is checked against them and its
+    # nonce recorded by the work's transaction: the old check is never needed.
+    monkeypatch.setattr(hub.world.hub.systems, "authenticate_system", separate)
+    first = _send(hub, 1)
+    second = _send(hub, 2)
+    claimed, _ = hub.call(
+        "sys-nghean", "POST", f"{V1}/inbox/receive", query={"max": 10, "visibility": 60}
+    )
+    delivery_ids = [d["delivery_id"] for d in claimed.json()["deliveries"]]
+    content, _ = hub.call("sys-nghean", "GET", f"{V1}/deliveries/{delivery_ids[0]}/content")
+    acked, _ = hub.call(
+        "sys-nghean",
+        "POST",
+        f"{V1}/deliveries/{delivery_ids[0]}/ack",
+        body=json.dumps({"state": "done"}).encode(),
+    )
+
+    assert [first.status_code, second.status_code, claimed.status_code] == [202, 202, 200]
+    assert len(delivery_ids) == 2
+    assert content.status_code == 200
+    assert acked.json()["state"] == "done"
+    assert hub.count(hub_nonces) == 5
+    assert hub.count(hub_packages) == 2
+
+
+@pytest.mark.postgres
+def test_a_replay_is_refused_on_every_route_and_changes_nothing(hub: Hub) -> None:
+    body = hub.world.document(G22, [H41], number=1)
+    sent, send_headers = hub.call(
+        "sys-vpcp", "POST", f"{V1}/packages", body=body, content_type="application/xml"
+    )
+    again, _ = hub.call("sys-vpcp", "POST", f"{V1}/packages", body=body, headers=send_headers)
+    query = {"max": 10, "visibility": 60}
+    claimed, receive_headers = hub.call("sys-nghean", "POST", f"{V1}/inbox/receive", query=query)
+    delivery_id = claimed.json()["deliveries"][0]["delivery_id"]
+    receive_again, _ = hub.call(
+        "sys-nghean", "POST", f"{V1}/inbox/receive", query=query, headers=receive_headers
+    )
+    content_path = f"{V1}/deliveries/{delivery_id}/content"
+    _content, content_headers = hub.call("sys-nghean", "GET", content_path)
+    content_again, _ = hub.call("sys-nghean", "GET", content_path, headers=content_headers)
+    ack_path = f"{V1}/deliveries/{delivery_id}/ack"
+    processing = json.dumps({"state": "processing"}).encode()
+    _acked, ack_headers = hub.call("sys-nghean", "POST", ack_path, body=processing)
+    ack_again, _ = hub.call("sys-nghean", "POST", ack_path, body=processing, headers=ack_headers)
+
+    assert sent.status_code == 202
+    for replayed in (again, receive_again, content_again, ack_again):
+        assert _code(replayed) == (401, "auth.replay")
+    assert hub.count(hub_packages) == 1
+    assert hub.count(hub_nonces) == 4
+
+
+@pytest.mark.postgres
+def test_a_refused_send_keeps_its_nonce(hub: Hub) -> None:
+    _send(hub, 1)  # the credentials are cached from here on
+    data = hub.world.document(G22, ["000.00.09.H99"], number=2)
+    refused, headers = hub.call(
+        "sys-vpcp", "POST", f"{V1}/packages", body=data, content_type="application/xml"
+    )
+    replayed, _ = hub.call("sys-vpcp", "POST", f"{V1}/packages", body=data, headers=headers)
+
+    assert _code(refused) == (422, "recipient.unknown")
+    assert _code(replayed) == (401, "auth.replay")
+    assert hub.count(hub_nonces) == 2
+
+
+@pytest.mark.postgres
+def test_a_system_locked_behind_the_hubs_back_is_refused_and_nothing_stored(hub: Hub) -> None:
+    assert _send(hub, 1).status_code == 202  # cached
+    with hub.engine.begin() as conn:  # as another process, or an operator's SQL, would
+        conn.execute(
+            update(hub_systems).where(hub_systems.c.system_id == "sys-vpcp").values(state="locked")
+        )
+
+    refused = _send(hub, 2)
+    inbox, _ = hub.call("sys-vpcp", "GET", f"{V1}/inbox")
+
+    assert _code(refused) == (401, "auth.system_locked")
+    assert _code(inbox) == (401, "auth.system_locked")
+    assert hub.count(hub_packages) == 1
+
+
+@pytest.mark.postgres
+def test_a_rotation_by_another_process_is_honoured_at_once(hub: Hub) -> None:
+    old = hub.world.secrets["sys-vpcp"]
+    assert _send(hub, 1).status_code == 202  # the old secret is cached
+    now_secret = hub.other_process().rotate("sys-vpcp", grace_s=0).secret
+
+    with_old = _send(hub, 2, secret=old)
+    with_new = _send(hub, 3, secret=now_secret)
+    # Rotated again with a grace period: the previous secret still signs, though the
+    # credentials this process cached are no longer the system's.
+    newest = hub.other_process().rotate("sys-vpcp", grace_s=3600).secret
+    in_grace = _send(hub, 4, secret=now_secret)
+    with_newest = _send(hub, 5, secret=newest)
+
+    assert _code(with_old) == (401, "auth.signature")
+    assert [with_new.status_code, in_grace.status_code, with_newest.status_code] == [202] * 3
+    assert hub.count(hub_packages) == 4
+    assert hub.count(hub_nonces) == 4  # every accepted request's nonce, once
+
+
+@pytest.mark.postgres
+def test_a_locked_system_is_refused_even_when_its_send_would_be_refused_anyway(
+    hub: Hub,
+) -> None:
+    assert _send(hub, 1).status_code == 202  # cached
+    with hub.engine.begin() as conn:
+        conn.execute(
+            update(hub_systems).where(hub_systems.c.system_id == "sys-vpcp").values(state="locked")
+        )
+    refused = _send(hub, 2, to="000.00.09.H99")  # an unknown recipient, and a locked system
+
+    assert _code(refused) == (401, "auth.system_locked")
+    assert hub.count(hub_nonces) == 1
+
+
+def test_on_sqlite_no_credentials_are_cached(tmp_path: Path) -> None:
+    for hub in _serve(f"sqlite:///{tmp_path / 'hub.sqlite3'}", tmp_path):
+        assert _send(hub, 1).status_code == 202
+        again = _send(hub, 2)
+        # Were anything cached, these headers (no signature) would raise auth.missing.
+        request = ({"x-lienthong-system": "sys-vpcp"}, "GET", f"{V1}/inbox", "")
+        cached = hub.world.hub.systems.authenticate_cached(request, None)
+
+        assert again.status_code == 202
+        assert cached is None
+        assert hub.count(hub_nonces) == 2
