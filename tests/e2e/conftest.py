@@ -1,6 +1,6 @@
 """Fixtures of the end-to-end tier: the demo, built once and served by a real uvicorn
 server in this process (hub, office API, pages and the office's exchange loops), for the
-browser tests."""
+browser tests; a hub process on SQLite with the systems of ``hubprocs`` registered."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from browser import ServedDemo
+from hubprocs import HubNode, new_site, register, running
 from lienthong.bootstrap import build_container
 from lienthong.demo.builder import build_demo
 from lienthong.web.serve import build_app, free_port, serve_in_thread
@@ -27,3 +28,11 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedDemo
         serve_in_thread(build_app(container), port=port) as url,
     ):
         yield ServedDemo(data, url)
+
+
+@pytest.fixture
+def sqlite_hub(tmp_path: Path) -> Iterator[tuple[HubNode, dict[str, str]]]:
+    """A ``lienthong hub serve`` process on SQLite, and system id → secret."""
+    node = new_site(tmp_path)
+    with running(node):
+        yield node, register(node.url, node.token)

@@ -10,31 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 import _lean_client
 from _lean_client import LeanClient
-from hubprocs import G12, G22, H41, HubNode, new_site, package_maker, register, running
+from hubprocs import G12, G22, H41, HubNode, package_maker
 from lienthong.errors import HubError
 from lienthong.hub.client import HubClient
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[tuple[HubNode, dict[str, str]]]:
-    node = new_site(tmp_path)
-    with running(node):
-        yield node, register(node.url, node.token)
-
-
 def test_lean_client_sends_receives_fetches_and_acknowledges_like_hubclient(
-    hub: tuple[HubNode, dict[str, str]],
+    sqlite_hub: tuple[HubNode, dict[str, str]],
 ) -> None:
-    node, secrets = hub
+    node, secrets = sqlite_hub
     make = package_maker()
     data = make.document(G22, [H41, G12])
     with (
@@ -62,8 +53,10 @@ def test_lean_client_sends_receives_fetches_and_acknowledges_like_hubclient(
         )
 
 
-def test_lean_client_errors_carry_the_hubs_codes(hub: tuple[HubNode, dict[str, str]]) -> None:
-    node, secrets = hub
+def test_lean_client_errors_carry_the_hubs_codes(
+    sqlite_hub: tuple[HubNode, dict[str, str]],
+) -> None:
+    node, secrets = sqlite_hub
     data = package_maker().document(G22, [H41])
     with (
         LeanClient(node.url, "sys-a", "not-the-secret-of-sys-a") as forged,
@@ -81,9 +74,9 @@ def test_lean_client_errors_carry_the_hubs_codes(hub: tuple[HubNode, dict[str, s
 
 
 def test_lean_client_replaces_a_connection_the_hub_closed(
-    hub: tuple[HubNode, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+    sqlite_hub: tuple[HubNode, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    node, secrets = hub
+    node, secrets = sqlite_hub
     # Never replace an idle connection up front: the hub's close must be met as it comes.
     monkeypatch.setattr(_lean_client, "_IDLE_S", 3600.0)
     make = package_maker()

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from hubprocs import G22, H41, HubNode, new_site, package_maker, register, run, running
+from hubprocs import G22, H41, HubNode, package_maker, run
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def hub(tmp_path: Path) -> Iterator[tuple[HubNode, dict[str, str]]]:
-    node = new_site(tmp_path)
-    with running(node):
-        yield node, register(node.url, node.token)
-
-
 def test_a_clerk_sends_lists_fetches_acknowledges_and_tracks(
-    hub: tuple[HubNode, dict[str, str]], tmp_path: Path
+    sqlite_hub: tuple[HubNode, dict[str, str]], tmp_path: Path
 ) -> None:
-    node, secrets = hub
+    node, secrets = sqlite_hub
     make = package_maker()
     document = make.document(G22, [H41])
     (tmp_path / "cong-van.xml").write_bytes(document)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from lienthong.hub.app import create_hub_app
 from lienthong.hub.auth import encode_query, sign_headers
 from lienthong.hub.secrets import SecretBox
 from lienthong.hub.systems import SystemService
+from lienthong.settings import EdxmlLimits
 
 V1 = "/api/v1"
 
@@ -76,10 +78,18 @@ class Hub:
         )
 
 
+#: The hub's package limit in these tests: a larger body is refused (413).
+LIMIT = 200_000
+
+
 def _serve(url: URL | str, tmp_path: Path) -> Iterator[Hub]:
     engine = make_engine(url)
     migrate.upgrade(engine)
-    world = build_world(uow_factory(engine, clock=FixedClock(T0)), tmp_path / "blobs")
+    world = build_world(
+        uow_factory(engine, clock=FixedClock(T0)),
+        tmp_path / "blobs",
+        limits=EdxmlLimits(max_package_bytes=LIMIT),
+    )
     app = create_hub_app(world.hub, background=False)
     try:
         with serve(app) as base:
@@ -240,3 +250,156 @@ def test_on_sqlite_no_credentials_are_cached(tmp_path: Path) -> None:
         assert again.status_code == 202
         assert cached is None
         assert hub.count(hub_nonces) == 2
+
+
+def _lock(hub: Hub, system_id: str) -> None:
+    """Lock a system behind the serving hub's back (another process, or SQL)."""
+    with hub.engine.begin() as conn:
+        conn.execute(
+            update(hub_systems).where(hub_systems.c.system_id == system_id).values(state="locked")
+        )
+
+
+#: Larger than ``LIMIT``: refused before (declared length) or while (chunked) it is read.
+OVERSIZED = b"<x>" + b"a" * (LIMIT + 1000) + b"</x>"
+
+
+@pytest.mark.postgres
+def test_an_oversized_send_keeps_its_nonce(hub: Hub) -> None:
+    assert _send(hub, 1).status_code == 202  # cached
+    path = f"{V1}/packages"
+    too_large, headers = hub.call(
+        "sys-vpcp", "POST", path, body=OVERSIZED, content_type="application/xml"
+    )
+    again, _ = hub.call("sys-vpcp", "POST", path, body=OVERSIZED, headers=headers)
+
+    assert _code(too_large) == (413, "package.limit.size")
+    assert _code(again) == (401, "auth.replay")
+    assert hub.count(hub_packages) == 1
+    assert hub.count(hub_nonces) == 2
+
+
+@pytest.mark.postgres
+def test_a_body_not_the_one_signed_then_replayed(hub: Hub) -> None:
+    assert _send(hub, 1).status_code == 202  # cached
+    path = f"{V1}/packages"
+    data = hub.world.document(G22, [H41], number=2)
+    # Signed for ``data`` on the right path; ``data`` with a space appended is sent.
+    key = hub.world.secrets["sys-vpcp"].encode()
+    signed = sign_headers("sys-vpcp", key, "POST", path, "", data, clock=hub.world.clock)
+    signed["Content-Type"] = "application/xml"
+    first = hub.call("sys-vpcp", "POST", path, body=data + b" ", headers=signed)[0]
+    again = hub.call("sys-vpcp", "POST", path, body=data + b" ", headers=signed)[0]
+
+    assert _code(first) == (401, "auth.body_hash")
+    assert _code(again) == (401, "auth.replay")
+    assert hub.count(hub_packages) == 1
+
+
+@pytest.mark.postgres
+def test_a_lock_made_elsewhere_comes_before_every_other_refusal(hub: Hub) -> None:
+    body = hub.world.document(G22, [H41], number=1)
+    sent, send_headers = hub.call(
+        "sys-vpcp", "POST", f"{V1}/packages", body=body, content_type="application/xml"
+    )
+    query = {"max": 10, "visibility": 60}
+    claimed, _ = hub.call("sys-nghean", "POST", f"{V1}/inbox/receive", query=query)
+    delivery_id = claimed.json()["deliveries"][0]["delivery_id"]
+    content_path = f"{V1}/deliveries/{delivery_id}/content"
+    _content, content_headers = hub.call("sys-nghean", "GET", content_path)
+    ack_path = f"{V1}/deliveries/{delivery_id}/ack"
+    processing = json.dumps({"state": "processing"}).encode()
+    _acked, ack_headers = hub.call("sys-nghean", "POST", ack_path, body=processing)
+    key = hub.world.secrets["sys-nghean"].encode()
+    wrong_hash = sign_headers(
+        "sys-nghean", key, "POST", ack_path, "", processing, clock=hub.world.clock
+    )
+    wrong_hash["Content-Type"] = "application/json"
+    _lock(hub, "sys-vpcp")
+    _lock(hub, "sys-nghean")
+
+    refusals = {
+        "oversized send": hub.call(
+            "sys-vpcp", "POST", f"{V1}/packages", body=OVERSIZED, content_type="application/xml"
+        )[0],
+        "replayed send": hub.call(
+            "sys-vpcp", "POST", f"{V1}/packages", body=body, headers=send_headers
+        )[0],
+        "replayed content": hub.call("sys-nghean", "GET", content_path, headers=content_headers)[0],
+        "replayed ack": hub.call(
+            "sys-nghean", "POST", ack_path, body=processing, headers=ack_headers
+        )[0],
+        "ack with another body": hub.call(
+            "sys-nghean", "POST", ack_path, body=b'{"state": "done"}', headers=wrong_hash
+        )[0],
+    }
+
+    assert sent.status_code == 202
+    assert {name: _code(r) for name, r in refusals.items()} == dict.fromkeys(
+        refusals, (401, "auth.system_locked")
+    )
+    assert hub.count(hub_packages) == 1
+
+
+@pytest.mark.postgres
+def test_a_secret_rotated_away_elsewhere_is_refused_before_the_size_check(hub: Hub) -> None:
+    old = hub.world.secrets["sys-vpcp"]
+    assert _send(hub, 1).status_code == 202  # cached
+    hub.other_process().rotate("sys-vpcp", grace_s=0)
+    refused, _ = hub.call(
+        "sys-vpcp",
+        "POST",
+        f"{V1}/packages",
+        body=OVERSIZED,
+        content_type="application/xml",
+        secret=old,
+    )
+
+    assert _code(refused) == (401, "auth.signature")
+
+
+@pytest.mark.postgres
+def test_a_replayed_send_is_refused_before_the_package_is_read(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = hub.world.document(G22, [H41], number=1)
+    sent, headers = hub.call(
+        "sys-vpcp", "POST", f"{V1}/packages", body=body, content_type="application/xml"
+    )
+    checked: list[bytes] = []
+    intake = hub.world.hub.intake
+    real = intake._checked
+    monkeypatch.setattr(
+        intake, "_checked", lambda data, now: checked.append(data) or real(data, now)
+    )
+    replays = [
+        hub.call("sys-vpcp", "POST", f"{V1}/packages", body=body, headers=headers)[0]
+        for _ in range(3)
+    ]
+
+    assert sent.status_code == 202
+    assert [_code(r) for r in replays] == [(401, "auth.replay")] * 3
+    assert checked == []
+
+
+@pytest.mark.postgres
+def test_identical_requests_at_once_take_effect_once(hub: Hub) -> None:
+    assert _send(hub, 1).status_code == 202  # cached
+    body = hub.world.document(G22, [H41], number=2)
+    key = hub.world.secrets["sys-vpcp"].encode()
+    signed = sign_headers(
+        "sys-vpcp", key, "POST", f"{V1}/packages", "", body, clock=hub.world.clock
+    )
+    signed["Content-Type"] = "application/xml"
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(
+            pool.map(
+                lambda _i: hub.call(
+                    "sys-vpcp", "POST", f"{V1}/packages", body=body, headers=signed
+                )[0],
+                range(6),
+            )
+        )
+
+    assert sorted(_code(a) for a in answers) == [(202, "")] + [(401, "auth.replay")] * 5
+    assert hub.count(hub_packages) == 2

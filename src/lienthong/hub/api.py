@@ -82,9 +82,14 @@ async def take_package(
     verified, claim = found
     note_system(scope, verified.system_id)
     limit = hub.limits.max_package_bytes
-    check_declared_length(parts.headers, limit)
-    body, body_sha256 = await read_limited(chunks, limit)
-    verified.check_body(body_sha256)
+    try:
+        check_declared_length(parts.headers, limit)
+        body, body_sha256 = await read_limited(chunks, limit)
+        verified.check_body(body_sha256)
+    except Exception:
+        if claim is not None:  # the nonce is kept (or the request checked afresh) all the same
+            await run_in_threadpool(hub.systems.settle, claim, partial(parts.verify, hub, None))
+        raise
     started = time.perf_counter()
 
     def intake(system_id: str, claim: NonceClaim | None) -> IntakeResult:

@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
-from lienthong.errors import LimitExceeded, PermissionDenied
+from lienthong.errors import LimitExceeded, PermissionDenied, StorageError
 from lienthong.hub import auth
 from lienthong.hub.nonce_claims import NonceClaim, StaleCredentials
 from lienthong.hub.services import HubService
@@ -212,6 +212,12 @@ def run_claimed(
     except StaleCredentials:
         hub.systems.forget(system_id)
         return work(reauthenticate().system_id, None)
+    except StorageError as exc:
+        if exc.code != "storage.unavailable":
+            hub.systems.settle(claim, reauthenticate)
+        # The database failed mid-work (perhaps after the commit landed): 503, retried by
+        # the client with a new nonce; settling now could call the request a replay.
+        raise
     except Exception:
         hub.systems.settle(claim, reauthenticate)
         raise

@@ -20,6 +20,7 @@ the two (never while holding SQLite's write lock); the writes run in a second on
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection
 from datetime import datetime
 
@@ -120,6 +121,43 @@ class IntakeService:
                 code="package.limit.size",
                 limit=self.limits.max_package_bytes,
             )
+        if claim is None:
+            return self._take(system_id, data, sha256, now, None)
+        # The nonce first, in the transaction that will store the package: a replay is
+        # refused before the package is even read.
+        with self._uow() as uow:
+            uow.claim_nonce(claim)
+            return self._take(system_id, data, sha256, now, uow)
+
+    def _take(
+        self,
+        system_id: str,
+        data: bytes,
+        sha256: str | None,
+        now: datetime,
+        claimed: UnitOfWork | None,
+    ) -> IntakeResult:
+        """Steps 2–8 (``claimed``: the open unit of work holding the request's nonce)."""
+        facts = self._checked(data, now)
+        sha256 = sha256 or sha256_hex(data)
+        try:
+            result, woken, pushed = self._write(
+                system_id, data, facts, sha256, now, claimed=claimed
+            )
+        except IntegrityError:
+            # A concurrent send of the same package committed first: answer its result.
+            with self._uow() as uow:
+                first = self._first_send(uow, system_id, facts, sha256)
+            if first is None:
+                raise Conflict(
+                    "the package could not be stored (concurrent change)", code="conflict.intake"
+                ) from None
+            return first
+        self._notifier.notify(woken, push=pushed)
+        return result
+
+    def _checked(self, data: bytes, now: datetime) -> PackageFacts:
+        """Steps 2–3: the package read, validated and its signature verified; its facts."""
         # Lazy: attachments are located, never decoded (the hub stores the exact bytes and
         # never needs their content); the signature check digests them as text.
         package = read_package(data, limits=self.limits, attachments="lazy")
@@ -146,20 +184,7 @@ class IntakeService:
         signature = self._checker().check(data, self._allowed)
         if not signature.valid:
             raise signature_error(signature)
-        sha256 = sha256 or sha256_hex(data)
-        try:
-            result, woken, pushed = self._write(system_id, data, facts, sha256, now, claim=claim)
-        except IntegrityError:
-            # A concurrent send of the same package committed first: answer its result.
-            with self._uow() as uow:
-                first = self._first_send(uow, system_id, facts, sha256)
-            if first is None:
-                raise Conflict(
-                    "the package could not be stored (concurrent change)", code="conflict.intake"
-                ) from None
-            return first
-        self._notifier.notify(woken, push=pushed)
-        return result
+        return facts
 
     def _write(
         self,
@@ -169,18 +194,17 @@ class IntakeService:
         sha256: str,
         now: datetime,
         *,
-        claim: NonceClaim | None = None,
+        claimed: UnitOfWork | None,
     ) -> tuple[IntakeResult, list[int], bool]:
         """Steps 4–8; the result, the recipients to wake, whether any delivery is pushed. On PostgreSQL one transaction: the planning reads, the blob (written
         before the commit), the writes. On SQLite the reads run unlocked, then the blob is
         written, then the writes run under the write lock (never a blob write while it is
         held: the database blob store would wait on it)."""
-        with self._uow() as uow:
-            uow.claim_nonce(claim)
+        with contextlib.nullcontext(claimed) if claimed is not None else self._uow() as uow:
             plan = self._plan(uow, system_id, facts, sha256)
             if isinstance(plan, IntakeResult):
-                if claim is not None:
-                    uow.commit()  # the nonce, with nothing else
+                if claimed is not None:
+                    uow.commit()  # the request's nonce, with nothing else
                 return plan, [], False
             woken = [r.agency_id for r in plan.recipients]
             if uow.hub.dialect == "postgresql":

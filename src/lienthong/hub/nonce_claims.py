@@ -13,10 +13,14 @@ checking that the credentials the signature was checked with are still the syste
 * credentials that changed since they were cached (a lock, a rotation, made by any hub
   process) raise :class:`StaleCredentials`: the request is authenticated afresh from the
   database and the work done again;
-* a claim whose transaction did not commit (the work failed, or only read) is settled
-  afterwards in a transaction of its own (:meth:`.systems.SystemService.settle`), so
-  every accepted signature's nonce is kept, as before, and a replay still answers
-  ``auth.replay`` before any other error.
+* a claim whose transaction did not commit (the request was refused before its work
+  began, the work failed, or only read) is settled afterwards in a statement of its own
+  (:meth:`.systems.SystemService.settle`) with the same credentials check, so every
+  accepted signature's nonce is kept, as before, and a lock or a replay is still
+  answered before any other error — except after a database failure during the work
+  (``storage.unavailable``), when the commit may have landed: nothing is settled then.
+
+Changed credentials are told apart from a replay first (a locked system is told so).
 """
 
 from __future__ import annotations

@@ -279,8 +279,6 @@ SELECT system_id, %(nonce)s, %(expires_at)s
 ON CONFLICT DO NOTHING
 RETURNING nonce"""
 
-NONCE_KNOWN = "SELECT 1 FROM hub_nonces WHERE system_id = %(system_id)s AND nonce = %(nonce)s"
-
 AUDIT_TAKE_HEAD = (
     "UPDATE hub_audit_head SET seq = seq + %(n)s WHERE id = %(id)s RETURNING seq, hash"
 )

@@ -289,8 +289,9 @@ class SystemRepository:
         }
         if self._pg.one(pgsql.CLAIM_NONCE, params) is not None:
             return "claimed"
-        known = {"system_id": system_id, "nonce": nonce}
-        return "replay" if self._pg.one(pgsql.NONCE_KNOWN, known) is not None else "stale"
+        # Nothing inserted: changed credentials come first (the request is then checked
+        # afresh, and a locked system hears so before it hears of a replay).
+        return "replay" if self.credentials(system_id) == credentials else "stale"
 
     def purge_nonces(self, now: datetime) -> int:
         """Forget nonces whose window has passed; how many."""

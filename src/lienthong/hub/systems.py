@@ -34,9 +34,12 @@ MAX_PEM = 64 * 1024
 #: Systems whose credentials a hub process keeps in memory (the cache is emptied when
 #: full: a directory has a few thousand systems at most).
 MAX_CACHED_SYSTEMS = 4096
-#: What a request's signature may say of its credentials that the cached copy could be
-#: wrong about (a secret rotated or a system registered or locked since it was cached).
-_CREDENTIAL_ERRORS = frozenset({"auth.signature", "auth.unknown_system", "auth.system_locked"})
+#: Refusals the cached copy of the credentials could be wrong about (a secret rotated, a
+#: system registered or locked since it was cached), or that a lock must take precedence
+#: over (a body hash is checked after the system): the database decides these.
+_CREDENTIAL_ERRORS = frozenset(
+    {"auth.signature", "auth.unknown_system", "auth.system_locked", "auth.body_hash"}
+)
 SignedRequest = tuple[Mapping[str, str], str, str, str]
 
 
@@ -273,19 +276,29 @@ class SystemService:
                 expires = self._nonce_expiry(timestamp)
                 return uow.hub_systems.record_nonce(system_id, nonce, expires)
 
-            result = auth.verify_request(
-                headers,
-                method,
-                path,
-                query,
-                body_sha256,
-                lookup_secrets=lookup,
-                nonce_seen=seen,
-                clock=self._clock,
-                window_s=self._window,
-            )
+            result = self._verify((headers, method, path, query), body_sha256, lookup, seen)
             uow.commit()
         return result
+
+    def _verify(
+        self,
+        request: SignedRequest,
+        body_sha256: str | None,
+        lookup: Callable[[str], Sequence[bytes]],
+        seen: Callable[[str, str, int], bool],
+    ) -> auth.AuthenticatedSystem:
+        headers, method, path, query = request
+        return auth.verify_request(
+            headers,
+            method,
+            path,
+            query,
+            body_sha256,
+            lookup_secrets=lookup,
+            nonce_seen=seen,
+            clock=self._clock,
+            window_s=self._window,
+        )
 
     # -- authentication with the nonce recorded in the work's transaction ------------------
 
@@ -301,7 +314,6 @@ class SystemService:
         ``auth.expired``, ``auth.body_hash``) are raised at once."""
         if not self._cache:
             return None
-        headers, method, path, query = request
         seen: list[_Cached] = []
 
         def lookup(system_id: str) -> Sequence[bytes]:
@@ -315,16 +327,11 @@ class SystemService:
             return [found.secret]
 
         try:
-            verified = auth.verify_request(
-                headers,
-                method,
-                path,
-                query,
+            verified = self._verify(
+                request,
                 body_sha256,
-                lookup_secrets=lookup,
-                nonce_seen=lambda _system, _nonce, _timestamp: False,  # claimed later
-                clock=self._clock,
-                window_s=self._window,
+                lookup,
+                lambda _system, _nonce, _timestamp: False,  # claimed by the work
             )
         except AuthError as exc:
             if exc.code in _CREDENTIAL_ERRORS:
