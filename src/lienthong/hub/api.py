@@ -39,6 +39,7 @@ from lienthong.hub.model import MAX_CLAIM, MAX_VISIBILITY_S, MAX_WAIT_S, AckStat
 from lienthong.hub.nonce_claims import NonceClaim
 from lienthong.hub.records import Content, Delivery, IntakeResult
 from lienthong.hub.services import HubService
+from lienthong.hub.threads import in_thread
 
 router = APIRouter(prefix="/api/v1")
 
@@ -76,7 +77,7 @@ async def take_package(
     cached = hub.systems.authenticate_cached(parts.request, None)
     found: tuple[AuthenticatedSystem, NonceClaim | None]
     if cached is None:
-        found = await run_in_threadpool(parts.verify_deferred, hub, None)
+        found = await in_thread(parts.verify_deferred, hub, None)
     else:
         found = cached
     verified, claim = found
@@ -95,7 +96,7 @@ async def take_package(
     def intake(system_id: str, claim: NonceClaim | None) -> IntakeResult:
         return hub.intake.send(system_id, body, sha256=body_sha256, claim=claim)
 
-    result = await run_in_threadpool(
+    result = await in_thread(
         partial(
             run_claimed,
             hub,

@@ -23,6 +23,7 @@ from lienthong.hub import auth
 from lienthong.hub.nonce_claims import NonceClaim, StaleCredentials
 from lienthong.hub.services import HubService
 from lienthong.hub.systems import Admin, SignedRequest
+from lienthong.hub.threads import in_thread
 
 _T = TypeVar("_T")
 
@@ -182,7 +183,7 @@ async def run_signed(hub: HubService, scope: Scope, body_sha256: str, work: Clai
             work=work,
         )
 
-    return await run_in_threadpool(both)
+    return await in_thread(both)
 
 
 def run_claimed(
