@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lienthong.clock import Clock, SystemClock
 from lienthong.directory.repository import AgencyRepository
-from lienthong.errors import AuthError, StorageError, ValidationError
+from lienthong.errors import StorageError, ValidationError
+from lienthong.hub.auth import replay_error
 from lienthong.hub.nonce_claims import NonceClaim, StaleCredentials
 from lienthong.hub.repository import HubRepository
 from lienthong.hub.repository_audit import AuditRepository
@@ -132,7 +133,7 @@ class UnitOfWork:
             claim.system_id, claim.nonce, claim.expires_at, claim.credentials
         )
         if outcome == "replay":
-            raise AuthError("this nonce was already used (replayed request)", code="auth.replay")
+            raise replay_error()
         if outcome == "stale":
             raise StaleCredentials(claim.system_id)
         if self._autocommitting:

@@ -296,7 +296,7 @@ def verify_request(
     if matched is None:
         raise AuthError("the request's signature does not verify", code="auth.signature")
     if nonce_seen(system_id, nonce, timestamp):
-        raise AuthError("this nonce was already used (replayed request)", code="auth.replay")
+        raise replay_error()
     return AuthenticatedSystem(
         system_id=system_id,
         timestamp=timestamp,
@@ -304,6 +304,11 @@ def verify_request(
         body_sha256=declared_sha256,
         used_previous_secret=matched > 0,
     )
+
+
+def replay_error() -> AuthError:
+    """``auth.replay``: the request's nonce was used before."""
+    return AuthError("this nonce was already used (replayed request)", code="auth.replay")
 
 
 # -- webhooks -----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from lienthong.hub import auth
 from lienthong.hub.audit import AuditLog
 from lienthong.hub.audit_chain import fingerprint
 from lienthong.hub.model import SystemState
-from lienthong.hub.nonce_claims import NonceClaim
+from lienthong.hub.nonce_claims import NonceClaim, StaleCredentials
 from lienthong.hub.records import AgencyCertificate, IssuedSecret, System
 from lienthong.hub.repository_systems import Credentials
 from lienthong.hub.secrets import SecretBox, new_system_secret
@@ -44,12 +44,20 @@ SignedRequest = tuple[Mapping[str, str], str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
-class _Cached:
-    """An active system's credentials as stored, and its secrets unsealed."""
+class _Unsealed:
+    """A system's credentials as stored, and its secrets unsealed."""
 
     credentials: Credentials
     secret: bytes
     previous: bytes | None
+
+    def secrets(self, now: datetime) -> list[bytes]:
+        """The secrets that sign now: the current one, and the previous one during its
+        rotation's grace period."""
+        expires = self.credentials.previous_expires_at
+        if self.previous is not None and expires is not None and expires > now:
+            return [self.secret, self.previous]
+        return [self.secret]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +99,9 @@ class SystemService:
         self._window = auth_window_s
         self._grace = rotation_grace_s
         #: system id → credentials (PostgreSQL only, see :mod:`.nonce_claims`).
-        self._cache: dict[str, _Cached] = {}
+        self._cache: dict[str, _Unsealed] = {}
+        #: Set once the database is found to be SQLite (no credentials are cached there).
+        self._no_claims = False
 
     # -- systems --------------------------------------------------------------------------
 
@@ -314,17 +324,14 @@ class SystemService:
         ``auth.expired``, ``auth.body_hash``) are raised at once."""
         if not self._cache:
             return None
-        seen: list[_Cached] = []
+        seen: list[_Unsealed] = []
 
         def lookup(system_id: str) -> Sequence[bytes]:
             found = self._cache.get(system_id)
             if found is None:
                 return []
             seen.append(found)
-            expires = found.credentials.previous_expires_at
-            if found.previous is not None and expires is not None and expires > self._clock.now():
-                return [found.secret, found.previous]
-            return [found.secret]
+            return found.secrets(self._clock.now())
 
         try:
             verified = self._verify(
@@ -370,15 +377,12 @@ class SystemService:
         afresh (``reauthenticate``: its ``auth.*`` error, or the nonce recorded)."""
         if claim.durable:
             return
-        with self._uow() as uow:
-            uow.autocommit()
-            outcome = uow.hub_systems.claim_nonce(
-                claim.system_id, claim.nonce, claim.expires_at, claim.credentials
-            )
-            uow.commit()
-        if outcome == "replay":
-            raise AuthError("this nonce was already used (replayed request)", code="auth.replay")
-        if outcome == "stale":
+        try:
+            with self._uow() as uow:
+                uow.autocommit()
+                uow.claim_nonce(claim)  # auth.replay
+                uow.commit()
+        except StaleCredentials:
             self.forget(claim.system_id)
             reauthenticate()
         claim.durable = True
@@ -389,22 +393,27 @@ class SystemService:
 
     def _load(self, system_id: str) -> bool:
         """Cache an active system's credentials (PostgreSQL); whether it was."""
+        if self._no_claims:
+            return False
         with self._uow() as uow:
             if uow.hub.dialect != "postgresql":
+                self._no_claims = True  # SQLite: nothing is cached, ever
                 return False
             uow.autocommit()
             credentials = uow.hub_systems.credentials(system_id)
         if credentials is None or credentials.state != SystemState.ACTIVE.value:
             return False
+        if len(self._cache) >= MAX_CACHED_SYSTEMS:
+            self._cache.clear()
+        self._cache[system_id] = self._unseal(system_id, credentials)
+        return True
+
+    def _unseal(self, system_id: str, credentials: Credentials) -> _Unsealed:
         box = self._box()
         previous = None
         if credentials.previous_secret is not None:
             previous = box.decrypt(credentials.previous_secret, context=system_id)
-        cached = _Cached(credentials, box.decrypt(credentials.secret, context=system_id), previous)
-        if len(self._cache) >= MAX_CACHED_SYSTEMS:
-            self._cache.clear()
-        self._cache[system_id] = cached
-        return True
+        return _Unsealed(credentials, box.decrypt(credentials.secret, context=system_id), previous)
 
     def _nonce_expiry(self, timestamp: int) -> datetime:
         # Accepted while the clock's whole seconds are within the window, so up to (not
@@ -423,12 +432,7 @@ class SystemService:
             return []
         if row.state != SystemState.ACTIVE.value:
             raise AuthError(f"system {system_id} is locked", code="auth.system_locked")
-        box = self._box()
-        found = [box.decrypt(row.secret, context=system_id)]
-        expires = row.previous_expires_at
-        if row.previous_secret is not None and expires is not None and expires > self._clock.now():
-            found.append(box.decrypt(row.previous_secret, context=system_id))
-        return found
+        return self._unseal(system_id, row).secrets(self._clock.now())
 
     def purge_nonces(self) -> int:
         """Forget nonces whose window has passed."""
