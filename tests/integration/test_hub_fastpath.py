@@ -1,4 +1,4 @@
-"""The busiest routes (send, content, ack) answered by ``hub.fastpath`` in front of FastAPI.
+"""The busiest routes (send, receive, content, ack) answered by ``hub.fastpath`` in front of FastAPI.
 
 Every answer is checked on raw HTTP against a real uvicorn, with the fast path and without
 it (``fast_routes=False``: FastAPI's own routes), so both give what the API promises; and
@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ from lienthong.hub import api, auth
 from lienthong.hub.app import create_hub_app
 from lienthong.hub.client import HubClient
 from lienthong.hub.http_auth import get_hub
+from lienthong.hub.model import HubConfig
 
 SENDER, RECEIVER = "sys-vpcp", "sys-nghean"
 
@@ -128,6 +132,92 @@ def test_send_refusals_are_problems(raw: Raw) -> None:
     assert broken.json()["axis_code"] is not None
 
 
+RECEIVE = "/api/v1/inbox/receive"
+
+
+def test_receive_claims_filters_and_refuses_bad_parameters_with_400(raw: Raw) -> None:
+    nothing, _ = raw.request(RECEIVER, "POST", RECEIVE)
+    sent, _ = raw.request(SENDER, "POST", "/api/v1/packages", body=raw.world.document(G22, [H41]))
+    delivery_id = sent.json()["deliveries"][0]["delivery_id"]
+    statuses_only, _ = raw.request(RECEIVER, "POST", RECEIVE, query="kind=status")
+    not_hosted, _ = raw.request(RECEIVER, "POST", RECEIVE, query=f"agency={G22}")
+    claimed, _ = raw.request(
+        RECEIVER, "POST", RECEIVE, query=f"agency={H41}&kind=document&max=5&visibility=120"
+    )
+    leased, _ = raw.request(RECEIVER, "POST", RECEIVE)
+    refused = [
+        raw.request(RECEIVER, "POST", RECEIVE, query=query)[0]
+        for query in ("max=0", "max=101", "max=abc", "wait=61", "visibility=0", "kind=memo")
+    ]
+    # What FastAPI accepts and the fast path leaves to it: answered all the same.
+    unknown_parameter, _ = raw.request(RECEIVER, "POST", RECEIVE, query="max=5&page=2")
+    repeated, _ = raw.request(RECEIVER, "POST", RECEIVE, query="max=5&max=6")
+
+    assert (nothing.status_code, nothing.json()) == (200, {"deliveries": []})
+    assert nothing.headers["content-type"] == "application/json"
+    assert statuses_only.json() == {"deliveries": []}
+    assert _problem(not_hosted) == (403, "forbidden.inbox")
+    assert claimed.status_code == 200
+    [item] = claimed.json()["deliveries"]
+    assert (item["delivery_id"], item["state"]) == (delivery_id, "leased")
+    assert item["lease_until"] is not None
+    assert leased.json() == {"deliveries": []}  # leased: not claimed twice
+    for answer in refused:
+        assert _problem(answer) == (400, "request.invalid")
+    assert (unknown_parameter.status_code, repeated.status_code) == (200, 200)
+
+
+@pytest.mark.parametrize("fast_routes", [True, False], ids=["fast-path", "fastapi-routes"])
+def test_a_long_poll_ends_when_its_caller_hangs_up(
+    fast_routes: bool, make_uow: Callable[[], UnitOfWork], tmp_path: Path
+) -> None:
+    config = HubConfig(checkpoint_every=0, poll_interval_s=0.1)
+    world = build_world(make_uow, tmp_path / "blobs", config=config)
+    app = create_hub_app(world.hub, background=False, fast_routes=fast_routes)
+    query = "wait=60"
+    signed = auth.sign_headers(
+        RECEIVER, world.secrets[RECEIVER].encode(), "POST", RECEIVE, query, b"", clock=world.clock
+    )
+    with serve(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        head = f"POST {RECEIVE}?{query} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in signed.items()) + "\r\n"
+        with socket.create_connection((host, int(port))) as conn:
+            conn.sendall(head.encode("latin-1"))
+            waited = _wait_for(lambda: world.hub.notifier.waiters == 1)
+        hung_up = _wait_for(lambda: world.hub.notifier.waiters == 0)
+
+    assert waited  # the long-poll was waiting
+    assert hung_up  # and stopped once the caller went away, long before its 60 s
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_long_poll_answers_when_a_package_arrives(raw: Raw) -> None:
+    found: list[httpx.Response] = []
+    waiting = threading.Thread(
+        target=lambda: found.append(raw.request(RECEIVER, "POST", RECEIVE, query="wait=30")[0])
+    )
+    waiting.start()
+    assert _wait_for(lambda: raw.world.hub.notifier.waiters == 1)
+    sent, _ = raw.request(SENDER, "POST", "/api/v1/packages", body=raw.world.document(G22, [H41]))
+    waiting.join(timeout=20)
+
+    assert not waiting.is_alive()
+    [answer] = found
+    assert answer.status_code == 200
+    assert [d["delivery_id"] for d in answer.json()["deliveries"]] == [
+        sent.json()["deliveries"][0]["delivery_id"]
+    ]
+
+
 def test_content_answers_the_exact_bytes_an_etag_and_304(raw: Raw) -> None:
     data = raw.world.document(G22, [H41])
     raw.request(SENDER, "POST", "/api/v1/packages", body=data)
@@ -208,6 +298,7 @@ def test_the_fast_path_answers_without_fastapis_routes(
         r = Raw(world, url, http)
         sent, _ = r.request(SENDER, "POST", "/api/v1/packages", body=world.document(G22, [H41]))
         delivery_id = sent.json()["deliveries"][0]["delivery_id"]
+        received, _ = r.request(RECEIVER, "POST", RECEIVE, query="max=1&wait=1")
         fetched, _ = r.request(RECEIVER, "GET", f"/api/v1/deliveries/{delivery_id}/content")
         acked, _ = r.request(
             RECEIVER,
@@ -219,6 +310,7 @@ def test_the_fast_path_answers_without_fastapis_routes(
         listed, _ = r.request(RECEIVER, "GET", "/api/v1/inbox")
 
     assert (sent.status_code, fetched.status_code, acked.status_code) == (202, 200, 200)
+    assert received.json()["deliveries"][0]["delivery_id"] == delivery_id
     assert listed.status_code == 500  # the inbox is FastAPI's: the override shows
 
 

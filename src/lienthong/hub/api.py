@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import partial
 from typing import Annotated, BinaryIO
 
@@ -137,29 +137,30 @@ async def receive(
         max_items=max,
         visibility_s=visibility,
     )
-    items = await _long_poll(hub, request, targets, claim, wait)
+    items = await long_poll(hub, request.is_disconnected, targets, claim, wait)
     return s.ReceiveResult(deliveries=[views.delivery(d) for d in items])
 
 
-async def _long_poll(
+async def long_poll(
     hub: HubService,
-    request: Request,
+    disconnected: Callable[[], Awaitable[bool]],
     targets: list[int],
     claim: Callable[[], list[Delivery]],
     wait: int,
 ) -> list[Delivery]:
-    """Claim now; with ``wait``, claim again whenever woken until something comes."""
+    """Claim now; with ``wait``, claim again whenever woken until something comes (or
+    the caller hangs up: ``disconnected``)."""
     if wait <= 0:
-        return await run_in_threadpool(claim)
+        return await in_thread(claim)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     with hub.notifier.waiting(targets) as waiter:
         while True:
-            items = await run_in_threadpool(claim)
+            items = await in_thread(claim)
             remaining = deadline - loop.time()
             if items or remaining <= 0:
                 return items
-            if await request.is_disconnected():
+            if await disconnected():
                 return []
             await waiter.wait(min(remaining, hub.config.poll_interval_s))
 

@@ -1,13 +1,14 @@
-"""The three busiest routes answered as plain ASGI, in front of FastAPI's routing.
+"""The four busiest routes answered as plain ASGI, in front of FastAPI's routing.
 
-Every package costs a ``POST /packages`` on the way in, and a ``GET …/content`` and a
-``POST …/ack`` on the way out. Through FastAPI each of these pays for the router, the
+Every package costs a ``POST /packages`` on the way in, and a ``POST /inbox/receive``
+(one per package or per batch), a ``GET …/content`` and a ``POST …/ack`` on the way out. Through FastAPI each of these pays for the router, the
 dependency resolution, the response model's validation and a few middleware layers:
 about a millisecond of CPU per request, as much as the database work of an
 acknowledgement (docs/performance.md, "Hub"). :class:`FastRoutes` serves them directly,
 calling the very functions the FastAPI routes call (:mod:`.http_auth`, :mod:`.api`,
 :mod:`.views`, the services) and answering errors with the same problem bodies
-(:mod:`.problems`). The FastAPI routes stay: they document the API (OpenAPI) and answer
+(:mod:`.problems`); the long-poll of ``receive`` is the same :func:`.api.long_poll`.
+The FastAPI routes stay: they document the API (OpenAPI) and answer
 whatever the fast path does not take — another method, or parameters it does not accept
 as they are, which FastAPI then refuses with its usual ``400 request.invalid`` (the body,
 if read, is handed on unchanged).
@@ -22,16 +23,18 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import NamedTuple
 from urllib.parse import parse_qsl
 
 import pydantic
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lienthong.errors import LienthongError
 from lienthong.hub import schemas as s
 from lienthong.hub import views
-from lienthong.hub.api import content_headers, read_content, take_package
+from lienthong.hub.api import content_headers, long_poll, read_content, take_package
 from lienthong.hub.body_limit import body_chunks, replay_body
 from lienthong.hub.http_auth import (
     SignedParts,
@@ -39,12 +42,13 @@ from lienthong.hub.http_auth import (
     run_signed,
 )
 from lienthong.hub.metrics import HubMetrics
-from lienthong.hub.model import MAX_VISIBILITY_S, AckState
+from lienthong.hub.model import MAX_CLAIM, MAX_VISIBILITY_S, MAX_WAIT_S, AckState, PackageKind
 from lienthong.hub.problems import error_response, unexpected_response
 from lienthong.hub.services import HubService
 
 _CONTENT = re.compile(r"/api/v1/deliveries/([^/]+)/content")
 _ACK = re.compile(r"/api/v1/deliveries/([^/]+)/ack")
+_RECEIVE = "/api/v1/inbox/receive"
 #: Bytes of the content stream sent at a time (packages above ``CONTENT_IN_MEMORY``).
 _STREAM_CHUNK = 1024 * 1024
 
@@ -73,6 +77,8 @@ class FastRoutes:
         method, path = scope["method"], scope["path"]
         if method == "POST" and path == "/api/v1/packages":
             return self._send_package
+        if method == "POST" and path == _RECEIVE:
+            return self._receive
         if method == "GET" and (found := _CONTENT.fullmatch(path)):
             return partial(self._content, found.group(1))
         if method == "POST" and (found := _ACK.fullmatch(path)):
@@ -85,6 +91,39 @@ class FastRoutes:
         await _json(
             send, 202, await take_package(self.hub, self.metrics, scope, body_chunks(receive))
         )
+
+    # -- POST /api/v1/inbox/receive ------------------------------------------------------
+
+    async def _receive(self, scope: Scope, receive: Receive, send: Send) -> None:
+        params = _receive_params(scope)
+        if params is None:  # FastAPI answers the 400 (or takes what it accepts, as it does)
+            await self.app(scope, receive, send)
+            return
+        _body, body_sha256 = await read_limited(
+            body_chunks(receive), self.hub.config.max_request_bytes
+        )
+        hub = self.hub
+        system_id, targets = await run_signed(
+            hub,
+            scope,
+            body_sha256,
+            lambda system, claim: (
+                system,
+                hub.delivery.agencies(system, params.agency, claim=claim),
+            ),
+        )
+        claim = partial(
+            hub.delivery.receive,
+            system_id,
+            agency=params.agency,
+            agencies=targets,
+            kind=params.kind,
+            max_items=params.max_items,
+            visibility_s=params.visibility,
+        )
+        disconnected = Request(scope, receive).is_disconnected
+        items = await long_poll(hub, disconnected, targets, claim, params.wait)
+        await _json(send, 200, s.ReceiveResult(deliveries=[views.delivery(d) for d in items]))
 
     # -- GET /api/v1/deliveries/{id}/content ----------------------------------------------
 
@@ -160,6 +199,51 @@ def _is_json(content_type: str) -> bool:
     """``application/json`` or ``application/…+json``, as FastAPI reads JSON bodies."""
     maintype, _, subtype = content_type.partition(";")[0].strip().lower().partition("/")
     return maintype == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+class _ReceiveParams(NamedTuple):
+    agency: str | None
+    kind: PackageKind | None
+    max_items: int
+    wait: int
+    visibility: int
+
+
+#: ``receive``'s parameters: name → (smallest, largest) for the integers, ``None`` else.
+_RECEIVE_PARAMS: dict[str, tuple[int, int] | None] = {
+    "agency": None,
+    "kind": None,
+    "max": (1, MAX_CLAIM),
+    "wait": (0, MAX_WAIT_S),
+    "visibility": (1, MAX_VISIBILITY_S),
+}
+_KINDS = {"document": PackageKind.DOCUMENT, "status": PackageKind.STATUS}
+
+
+def _receive_params(scope: Scope) -> _ReceiveParams | None:
+    """``receive``'s parameters when each is given at most once, known and well-formed
+    (decimal integers in range, a known kind); else ``None``, for FastAPI to judge."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    given: dict[str, str] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key not in _RECEIVE_PARAMS or key in given:
+            return None
+        bounds = _RECEIVE_PARAMS[key]
+        if bounds is not None and not (
+            value.isascii() and value.isdigit() and bounds[0] <= int(value) <= bounds[1]
+        ):
+            return None
+        given[key] = value
+    kind = given.get("kind")
+    if kind is not None and kind not in _KINDS:
+        return None
+    return _ReceiveParams(
+        agency=given.get("agency"),
+        kind=_KINDS[kind] if kind is not None else None,
+        max_items=int(given.get("max", 10)),
+        wait=int(given.get("wait", 0)),
+        visibility=int(given.get("visibility", 60)),
+    )
 
 
 def _visibility(scope: Scope) -> int | None:
