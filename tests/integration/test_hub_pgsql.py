@@ -79,14 +79,20 @@ def test_fast_statements_answer_as_the_core_ones(
         a, b = fast.resolve_agencies(wanted), core.resolve_agencies(wanted)
         assert set(a) == {G22, H41}
         pairs.append(({k: vars_of(v) for k, v in a.items()}, {k: vars_of(v) for k, v in b.items()}))
+        hosted: list[bool] = []
         for delivery_id in ids:
-            for lock in (False, True):
-                a, b = (
-                    fast.delivery_row(delivery_id, for_update=lock),
-                    core.delivery_row(delivery_id),
-                )
-                pairs.append((_as_dict(a), _as_dict(b)))
-        assert fast.delivery_row("nope") is None
+            for system in ("sys-nghean", "sys-other", "nope"):
+                for lock in (False, True):
+                    a, b = (
+                        fast.delivery_row(delivery_id, system, for_update=lock),
+                        core.delivery_row(delivery_id, system),
+                    )
+                    pairs.append((_as_dict(a), _as_dict(b)))
+                    hosted.append(a.hosted)
+        # sys-nghean hosts H41 (the first delivery's recipient), sys-other G12.
+        yes, no = [True, True], [False, False]
+        assert hosted == [*yes, *no, *no, *no, *yes, *no]
+        assert fast.delivery_row("nope", "sys-nghean") is None
         systems, plain = uow.hub_systems, SystemRepository(uow.session, fast=False)
         for system in ("sys-nghean", "sys-other", "nope"):
             pairs.append((systems.credentials(system), plain.credentials(system)))

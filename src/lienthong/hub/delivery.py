@@ -77,12 +77,12 @@ class DeliveryService:
 
     @staticmethod
     def _row(uow: UnitOfWork, system_id: str, delivery_id: str, *, lock: bool = False) -> Any:
-        row = uow.hub.delivery_row(delivery_id, for_update=lock)
+        row = uow.hub.delivery_row(delivery_id, system_id, for_update=lock)
         if row is None:
             raise NotFound(
                 f"no delivery {delivery_id}", code="not_found.delivery", delivery_id=delivery_id
             )
-        if int(row.recipient_id) not in uow.hub_systems.hosted(system_id):
+        if not row.hosted:
             raise PermissionDenied(
                 f"delivery {delivery_id} is not for an agency system {system_id} hosts",
                 code="forbidden.inbox",

@@ -233,10 +233,13 @@ SELECT d.id, d.package_id, d.kind, d.recipient_code, d.state, d.leased_until, d.
  WHERE d.id = ANY(%(ids)s)
  ORDER BY d.id"""
 
+#: ``hosted``: whether the system asking (``%(system_id)s``) hosts the recipient.
 _DELIVERY_ROW = (
     "SELECT "  # noqa: S608 - fixed column names
     + ", ".join(f"d.{c}" for c in DELIVERY_COLUMNS)
-    + ", p.sha256, p.size, p.trace, p.sender_code, p.document_id"
+    + ", p.sha256, p.size, p.trace, p.sender_code, p.document_id,"
+    + " EXISTS (SELECT 1 FROM hub_system_agencies h WHERE h.system_id = %(system_id)s"
+    + " AND h.agency_id = d.recipient_id) AS hosted"
     + " FROM hub_deliveries d JOIN hub_packages p ON p.id = d.package_id WHERE d.id = %(id)s"
 )
 DELIVERY_ROW = _DELIVERY_ROW

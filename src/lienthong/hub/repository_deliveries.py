@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.rows import namedtuple_row
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from lienthong.db.tables import hub_deliveries, hub_packages
+from lienthong.db.tables import hub_deliveries, hub_packages, hub_system_agencies
 from lienthong.hub import pgsql
 from lienthong.hub.model import DeliveryState, PackageKind
 from lienthong.hub.records import Delivery
@@ -129,17 +129,26 @@ class DeliveryQueries:
         rows = self._session.execute(query.order_by(d.c.id).limit(limit)).all()
         return [_to_delivery(r) for r in rows]
 
-    def delivery_row(self, delivery_id: str, *, for_update: bool = False) -> Any:
+    def delivery_row(self, delivery_id: str, system_id: str, *, for_update: bool = False) -> Any:
         """The delivery's row joined with its package's sha256, size and trace (columns as
-        attributes), or ``None``."""
+        attributes), and ``hosted``: whether ``system_id`` hosts its recipient; or
+        ``None``. One statement."""
         if self._pg is not None:
             sql = pgsql.DELIVERY_ROW_FOR_UPDATE if for_update else pgsql.DELIVERY_ROW
-            row = self._pg.one(sql, {"id": delivery_id}, namedtuple_row)
+            row = self._pg.one(sql, {"id": delivery_id, "system_id": system_id}, namedtuple_row)
             if row is None:
                 return None
             return row._replace(**{c: pgsql.utc(getattr(row, c)) for c in pgsql.DELIVERY_TIMES})
+        hosted = (
+            exists()
+            .where(
+                hub_system_agencies.c.system_id == system_id,
+                hub_system_agencies.c.agency_id == d.c.recipient_id,
+            )
+            .label("hosted")
+        )
         query = (
-            select(d, p.c.sha256, p.c.size, p.c.trace, p.c.sender_code, p.c.document_id)
+            select(d, p.c.sha256, p.c.size, p.c.trace, p.c.sender_code, p.c.document_id, hosted)
             .join(p, p.c.id == d.c.package_id)
             .where(d.c.id == delivery_id)
         )
