@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -17,6 +18,7 @@ from lienthong.hub import schemas as s
 from lienthong.hub.app import create_hub_app
 from lienthong.hub.client import HubClient
 from lienthong.hub.model import HubConfig
+from lienthong.hub.records import Delivery
 from lienthong.hub.secrets import SecretBox
 
 SLOW_POLL = HubConfig(checkpoint_every=0, poll_interval_s=120.0)
@@ -97,3 +99,33 @@ def test_a_long_poll_wakes_for_a_delivery_another_node_took_in(
     assert node_b.hub.notifier is not node_a.hub.notifier
     assert not alive
     assert [d.delivery_id for d in found] == [sent.deliveries[0].delivery_id]
+
+
+def test_a_delivery_taken_in_during_the_first_claim_wakes_the_long_poll(
+    fresh_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wake-up is registered before the first claim: a delivery committed after that
+    claim found nothing, but before the wait began, still ends the wait at once."""
+    world = build_world(uow_factory(fresh_engine), tmp_path / "blobs", config=SLOW_POLL)
+    data = world.document(G22, [H41])
+    delivery = world.hub.delivery
+    first = delivery.receive_first
+    sent: list[str] = []
+
+    def claim_then_intake(*args: Any, **kwargs: Any) -> tuple[list[int], list[Delivery]]:
+        targets, items = first(*args, **kwargs)
+        if not sent:  # the first claim found nothing; the package arrives right after
+            sent.append(world.send("sys-vpcp", data).deliveries[0].delivery_id)
+        return targets, items
+
+    monkeypatch.setattr(delivery, "receive_first", claim_then_intake)
+    found: list[s.DeliveryItem] = []
+    with serve(create_hub_app(world.hub, background=False)) as url:
+        started = time.monotonic()
+        thread = _long_poll(url, world, found)
+        thread.join(timeout=30)
+        took = time.monotonic() - started
+
+    assert not thread.is_alive()
+    assert [d.delivery_id for d in found] == sent
+    assert took < 30  # woken, not the 120 s re-check of SLOW_POLL (nor the 60 s wait)

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from functools import partial
-from typing import Annotated, BinaryIO
+from typing import Annotated, BinaryIO, NamedTuple
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -25,6 +25,7 @@ from lienthong.hub import views
 from lienthong.hub.auth import AuthenticatedSystem
 from lienthong.hub.http_auth import (
     AnyCaller,
+    ClaimedWork,
     HubDep,
     SignedParts,
     SystemCallDep,
@@ -125,44 +126,68 @@ async def receive(
     wait: Annotated[int, Query(ge=0, le=MAX_WAIT_S)] = 0,
     visibility: Annotated[int, Query(ge=1, le=MAX_VISIBILITY_S)] = 60,
 ) -> s.ReceiveResult:
-    system_id, targets = await caller.run(
-        lambda system, nonce: (system, hub.delivery.agencies(system, agency, claim=nonce))
+    items = await receive_deliveries(
+        hub,
+        caller.run,
+        request.is_disconnected,
+        ReceiveParams(agency, _kind(kind), max, wait, visibility),
     )
-    claim = partial(
-        hub.delivery.receive,
-        system_id,
-        agency=agency,
-        agencies=targets,
-        kind=_kind(kind),
-        max_items=max,
-        visibility_s=visibility,
-    )
-    items = await long_poll(hub, request.is_disconnected, targets, claim, wait)
     return s.ReceiveResult(deliveries=[views.delivery(d) for d in items])
 
 
-async def long_poll(
+class ReceiveParams(NamedTuple):
+    """The parameters of ``inbox/receive``."""
+
+    agency: str | None
+    kind: PackageKind | None
+    max_items: int
+    wait: int
+    visibility: int
+
+
+#: What the first claim of a receive gives: the caller, the inboxes, the deliveries.
+_Received = tuple[str, list[int], list[Delivery]]
+
+
+async def receive_deliveries(
     hub: HubService,
+    run: Callable[[ClaimedWork[_Received]], Awaitable[_Received]],
     disconnected: Callable[[], Awaitable[bool]],
-    targets: list[int],
-    claim: Callable[[], list[Delivery]],
-    wait: int,
+    params: ReceiveParams,
 ) -> list[Delivery]:
-    """Claim now; with ``wait``, claim again whenever woken until something comes (or
-    the caller hangs up: ``disconnected``)."""
-    if wait <= 0:
-        return await in_thread(claim)
+    """``inbox/receive`` (here and in :mod:`.fastpath`). The first claim runs with the
+    request's check and records its nonce (``run``: one threadpool trip, one
+    transaction). With ``wait``, claim again whenever woken, until something comes, the
+    time is up or the caller hangs up (``disconnected``). The wake-up is registered
+    before the first claim (for any inbox until the caller's are known), so a delivery
+    taken in meanwhile is not missed."""
+    options = partial(
+        hub.delivery.receive_first,
+        agency=params.agency,
+        kind=params.kind,
+        max_items=params.max_items,
+        visibility_s=params.visibility,
+    )
+
+    def first(system_id: str, claim: NonceClaim | None) -> _Received:
+        return (system_id, *options(system_id, claim=claim))
+
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    with hub.notifier.waiting(targets) as waiter:
+    deadline = loop.time() + params.wait
+    with hub.notifier.waiting(None) as waiter:
+        system_id, targets, items = await run(first)
+        if items or params.wait <= 0:
+            return items
+        hub.notifier.narrow(waiter, targets)
+        again = partial(options, system_id, agencies=targets)
         while True:
-            items = await in_thread(claim)
             remaining = deadline - loop.time()
-            if items or remaining <= 0:
-                return items
-            if await disconnected():
+            if remaining <= 0 or await disconnected():
                 return []
             await waiter.wait(min(remaining, hub.config.poll_interval_s))
+            items = (await in_thread(again))[1]
+            if items:
+                return items
 
 
 @router.get("/inbox", response_model=s.InboxPage, summary="Pending deliveries (read-only)")

@@ -51,15 +51,6 @@ class DeliveryService:
 
     # -- access ---------------------------------------------------------------------------
 
-    def agencies(
-        self, system_id: str, agency: str | None = None, *, claim: NonceClaim | None = None
-    ) -> list[int]:
-        """The agencies whose inbox ``system_id`` asks for: ``agency`` or all it hosts."""
-        with self._uow() as uow:
-            uow.autocommit()  # reads only (and the request's nonce: one statement)
-            uow.claim_nonce(claim)
-            return self._agencies(uow, system_id, agency)
-
     @staticmethod
     def _agencies(uow: UnitOfWork, system_id: str, agency: str | None) -> list[int]:
         hosted = uow.hub_systems.hosted(system_id)
@@ -102,10 +93,34 @@ class DeliveryService:
         visibility_s: int = 60,
     ) -> list[Delivery]:
         """Claim up to ``max_items`` available deliveries, leased for ``visibility_s``."""
+        return self.receive_first(
+            system_id,
+            agency=agency,
+            agencies=agencies,
+            kind=kind,
+            max_items=max_items,
+            visibility_s=visibility_s,
+        )[1]
+
+    def receive_first(
+        self,
+        system_id: str,
+        *,
+        agency: str | None = None,
+        agencies: list[int] | None = None,
+        kind: PackageKind | None = None,
+        max_items: int = 10,
+        visibility_s: int = 60,
+        claim: NonceClaim | None = None,
+    ) -> tuple[list[int], list[Delivery]]:
+        """:meth:`receive`, and the agencies whose inboxes it read (``agencies``, or those
+        :meth:`agencies` finds): what a long-poll then waits on. ``claim``: the request's
+        nonce, recorded first in the same transaction (kept when nothing is claimed)."""
         now = self._clock.now()
         until = now + timedelta(seconds=clamp(visibility_s, 1, MAX_VISIBILITY_S))
         with self._uow() as uow:
             uow.hub.take_write_lock()
+            uow.claim_nonce(claim)
             targets = agencies if agencies is not None else self._agencies(uow, system_id, agency)
             claimed = uow.hub.claim(
                 targets,
@@ -116,13 +131,15 @@ class DeliveryService:
                 system_id=system_id,
             )
             if not claimed:
-                return []
+                if claim is not None:
+                    uow.commit()  # the request's nonce, with nothing else
+                return targets, []
             items = uow.hub.deliveries(claimed)
             entry = {"deliveries": claimed, "lease_until": until.isoformat()}
             # Last: the audit head row stays locked from here to the commit.
             self._audit.append(uow, [("claim", system_id, agency or "*", entry)], now)
             uow.commit()
-        return [_seen(d, now) for d in items]
+        return targets, [_seen(d, now) for d in items]
 
     def inbox(
         self,

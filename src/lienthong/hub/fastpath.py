@@ -7,7 +7,7 @@ about a millisecond of CPU per request, as much as the database work of an
 acknowledgement (docs/performance.md, "Hub"). :class:`FastRoutes` serves them directly,
 calling the very functions the FastAPI routes call (:mod:`.http_auth`, :mod:`.api`,
 :mod:`.views`, the services) and answering errors with the same problem bodies
-(:mod:`.problems`); the long-poll of ``receive`` is the same :func:`.api.long_poll`.
+(:mod:`.problems`); ``receive`` is the same :func:`.api.receive_deliveries`.
 The FastAPI routes stay: they document the API (OpenAPI) and answer
 whatever the fast path does not take — another method, or parameters it does not accept
 as they are, which FastAPI then refuses with its usual ``400 request.invalid`` (the body,
@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import NamedTuple
 from urllib.parse import parse_qsl
 
 import pydantic
@@ -34,7 +33,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from lienthong.errors import LienthongError
 from lienthong.hub import schemas as s
 from lienthong.hub import views
-from lienthong.hub.api import content_headers, long_poll, read_content, take_package
+from lienthong.hub.api import (
+    ReceiveParams,
+    content_headers,
+    read_content,
+    receive_deliveries,
+    take_package,
+)
 from lienthong.hub.body_limit import body_chunks, replay_body
 from lienthong.hub.http_auth import (
     SignedParts,
@@ -102,27 +107,12 @@ class FastRoutes:
         _body, body_sha256 = await read_limited(
             body_chunks(receive), self.hub.config.max_request_bytes
         )
-        hub = self.hub
-        system_id, targets = await run_signed(
-            hub,
-            scope,
-            body_sha256,
-            lambda system, claim: (
-                system,
-                hub.delivery.agencies(system, params.agency, claim=claim),
-            ),
+        items = await receive_deliveries(
+            self.hub,
+            partial(run_signed, self.hub, scope, body_sha256),
+            Request(scope, receive).is_disconnected,
+            params,
         )
-        claim = partial(
-            hub.delivery.receive,
-            system_id,
-            agency=params.agency,
-            agencies=targets,
-            kind=params.kind,
-            max_items=params.max_items,
-            visibility_s=params.visibility,
-        )
-        disconnected = Request(scope, receive).is_disconnected
-        items = await long_poll(hub, disconnected, targets, claim, params.wait)
         await _json(send, 200, s.ReceiveResult(deliveries=[views.delivery(d) for d in items]))
 
     # -- GET /api/v1/deliveries/{id}/content ----------------------------------------------
@@ -201,14 +191,6 @@ def _is_json(content_type: str) -> bool:
     return maintype == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
-class _ReceiveParams(NamedTuple):
-    agency: str | None
-    kind: PackageKind | None
-    max_items: int
-    wait: int
-    visibility: int
-
-
 #: ``receive``'s parameters: name → (smallest, largest) for the integers, ``None`` else.
 _RECEIVE_PARAMS: dict[str, tuple[int, int] | None] = {
     "agency": None,
@@ -220,7 +202,7 @@ _RECEIVE_PARAMS: dict[str, tuple[int, int] | None] = {
 _KINDS = {"document": PackageKind.DOCUMENT, "status": PackageKind.STATUS}
 
 
-def _receive_params(scope: Scope) -> _ReceiveParams | None:
+def _receive_params(scope: Scope) -> ReceiveParams | None:
     """``receive``'s parameters when each is given at most once, known and well-formed
     (decimal integers in range, a known kind); else ``None``, for FastAPI to judge."""
     query = scope.get("query_string", b"").decode("latin-1")
@@ -237,7 +219,7 @@ def _receive_params(scope: Scope) -> _ReceiveParams | None:
     kind = given.get("kind")
     if kind is not None and kind not in _KINDS:
         return None
-    return _ReceiveParams(
+    return ReceiveParams(
         agency=given.get("agency"),
         kind=_KINDS[kind] if kind is not None else None,
         max_items=int(given.get("max", 10)),

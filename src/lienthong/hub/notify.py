@@ -115,6 +115,13 @@ class Notifier:
             with self._lock:
                 self._waiters.discard(waiter)
 
+    def narrow(self, waiter: Waiter, agencies: Iterable[int]) -> None:
+        """Let ``waiter`` (registered for any agency) wake only for ``agencies`` from now
+        on. A wake-up it already had stays set."""
+        chosen = frozenset(agencies)
+        with self._lock:
+            waiter.agencies = chosen
+
     def notify(self, agencies: Iterable[int], *, push: bool = True) -> int:
         """Wake every waiter interested in one of ``agencies``; how many were woken.
 
