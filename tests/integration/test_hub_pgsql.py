@@ -19,7 +19,7 @@ from hubkit import G12, G22, H08, H41, HubWorld, build_world
 from lienthong.clock import FixedClock
 from lienthong.db import migrate
 from lienthong.db.engine import make_engine
-from lienthong.db.tables import hub_packages
+from lienthong.db.tables import hub_audit, hub_packages
 from lienthong.db.uow import UnitOfWork, uow_factory
 from lienthong.hub.records import IntakeResult
 from lienthong.hub.repository import NOTIFY_CHANNEL, HubRepository
@@ -169,3 +169,44 @@ def test_notify_says_when_deliveries_are_to_be_pushed(pg_engine: Engine, tmp_pat
         found = uow.hub.resolve_agencies([H41, G12])
     h41, g12 = found[H41].agency_id, found[G12].agency_id
     assert payloads == [f"push,{h41}", str(g12)]
+
+
+def test_concurrent_single_appends_chain_as_python_computes_it(
+    pg_engine: Engine, tmp_path: Path
+) -> None:
+    """PostgreSQL numbers and hashes a lone entry in the appending statement
+    (``pgsql.AUDIT_APPEND_ONE``); under concurrent appends every entry still chains to
+    the one committed before it, with the hash Python computes (the verification
+    recomputes each one), Vietnamese text included."""
+    world = build_world(uow_factory(pg_engine), tmp_path / "blobs")
+    before = world.hub.audit.verify().head_seq
+    threads, each = 6, 15
+    start = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def append(n: int) -> None:
+        start.wait()
+        try:
+            for i in range(each):
+                with world.uow() as uow:
+                    now = world.clock.now()
+                    entry = ("test", f"thread-{n}", f"Sở Tư pháp {i}", {"n": n, "i": i})
+                    made = world.hub.audit_log.append(uow, [entry], now)
+                    uow.commit()
+                assert made[0].prev_hash != made[0].hash
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=append, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    report = world.hub.audit.verify()
+    with pg_engine.connect() as conn:
+        numbers = list(conn.execute(select(hub_audit.c.seq).order_by(hub_audit.c.seq)).scalars())
+
+    assert errors == []
+    assert report.ok, report.problems
+    assert report.head_seq == before + threads * each
+    assert numbers == list(range(1, report.head_seq + 1))

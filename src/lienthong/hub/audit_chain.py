@@ -112,11 +112,18 @@ class EntryFields(Protocol):
 def canonical_entry(entry: EntryFields) -> bytes:
     """The canonical JSON of an entry whose data is already canonical JSON text: the
     same bytes as :func:`canonical_json` of the whole entry (keys in sorted order)."""
-    return (
+    before, after = canonical_around_seq(entry)
+    return before + str(int(entry.seq)).encode() + after
+
+
+def canonical_around_seq(entry: EntryFields) -> tuple[bytes, bytes]:
+    """:func:`canonical_entry` cut where the entry's number goes (its decimal digits
+    join the two parts): for a database that numbers the entry as it appends it."""
+    before = (
         f'{{"action":{_text(entry.action)},"actor":{_text(entry.actor)},'
-        f'"at":{_text(_utc(entry.at))},"data":{entry.data_json},"seq":{int(entry.seq)},'
-        f'"subject":{_text(entry.subject)}}}'
-    ).encode()
+        f'"at":{_text(_utc(entry.at))},"data":{entry.data_json},"seq":'
+    )
+    return before.encode(), f',"subject":{_text(entry.subject)}}}'.encode()
 
 
 @dataclass(frozen=True, slots=True)

@@ -286,6 +286,28 @@ AUDIT_TAKE_HEAD = (
     "UPDATE hub_audit_head SET seq = seq + %(n)s WHERE id = %(id)s RETURNING seq, hash"
 )
 AUDIT_SET_HASH = "UPDATE hub_audit_head SET hash = %(hash)s WHERE id = %(id)s"
+#: One entry appended in one statement: the head row locked and moved on, the entry's
+#: hash computed here as :func:`.audit_chain.entry_hash` does (SHA-256 of the previous
+#: hash, then the canonical JSON, whose parts around the number are ``before`` and
+#: ``after``), the entry inserted. ``FOR UPDATE`` waits for a concurrent append and then
+#: reads the head it committed, so the entry chains to the one committed just before it.
+AUDIT_APPEND_ONE = """
+WITH head AS (
+  SELECT seq, hash FROM hub_audit_head WHERE id = %(id)s FOR UPDATE
+), moved AS (
+  UPDATE hub_audit_head h
+     SET seq = head.seq + 1,
+         hash = encode(sha256(convert_to(head.hash, 'UTF8') || %(before)s::bytea
+                              || convert_to((head.seq + 1)::text, 'UTF8') || %(after)s::bytea),
+                       'hex')
+    FROM head
+   WHERE h.id = %(id)s
+  RETURNING h.seq, h.hash, head.hash AS prev_hash
+)
+INSERT INTO hub_audit (seq, at, action, actor, subject, data, prev_hash, hash)
+SELECT seq, %(at)s::timestamptz, %(action)s, %(actor)s, %(subject)s, %(data)s, prev_hash, hash
+  FROM moved
+RETURNING seq, prev_hash, hash"""
 AUDIT_COLUMNS = ("seq", "at", "action", "actor", "subject", "data", "prev_hash", "hash")
 INSERT_AUDIT = insert_sql("hub_audit", AUDIT_COLUMNS)
 INSERT_CHECKPOINT = insert_sql(

@@ -20,7 +20,12 @@ from lienthong.db.tables import hub_audit, hub_audit_checkpoints, hub_audit_head
 from lienthong.db.tables.hub import AUDIT_HEAD_ID
 from lienthong.errors import StorageError
 from lienthong.hub import pgsql
-from lienthong.hub.audit_chain import AuditEntry, StoredEntry, entry_hash
+from lienthong.hub.audit_chain import (
+    AuditEntry,
+    StoredEntry,
+    canonical_around_seq,
+    entry_hash,
+)
 
 head = hub_audit_head
 
@@ -39,6 +44,8 @@ class AuditRepository:
         """Append ``(action, actor, subject, data)`` entries; return them as chained."""
         if not entries:
             return []
+        if self._pg is not None and len(entries) == 1:
+            return [self._append_one(*entries[0], at)]
         row: Any
         if self._pg is not None:
             row = self._pg.one(pgsql.AUDIT_TAKE_HEAD, {"n": len(entries), "id": AUDIT_HEAD_ID})
@@ -50,10 +57,7 @@ class AuditRepository:
                 .returning(head.c.seq, head.c.hash)
             ).first()
         if row is None:
-            raise StorageError(
-                "the audit log's head row is missing: run `lienthong db upgrade`",
-                code="storage.schema",
-            )
+            raise _no_head()
         seq = int(row[0]) - len(entries)
         prev = str(row[1])
         made: list[AuditEntry] = []
@@ -85,6 +89,32 @@ class AuditRepository:
         self._session.execute(update(head).where(head.c.id == AUDIT_HEAD_ID).values(hash=prev))
         self._session.execute(insert(hub_audit), rows)
         return made
+
+    def _append_one(
+        self, action: str, actor: str, subject: str, data: dict[str, Any], at: datetime
+    ) -> AuditEntry:
+        """One entry in one statement, numbered and hashed by PostgreSQL
+        (:data:`.pgsql.AUDIT_APPEND_ONE`): no round trip while the head row is locked."""
+        assert self._pg is not None  # noqa: S101 - PostgreSQL only
+        draft = AuditEntry(0, at, action, actor, subject, data, "", "")
+        before, after = canonical_around_seq(draft)
+        row = self._pg.one(
+            pgsql.AUDIT_APPEND_ONE,
+            {
+                "id": AUDIT_HEAD_ID,
+                "before": before,
+                "after": after,
+                "at": at,
+                "action": action,
+                "actor": actor,
+                "subject": subject,
+                "data": draft.data_json,
+            },
+        )
+        if row is None:
+            raise _no_head()
+        seq, prev, hash_ = row
+        return AuditEntry(int(seq), at, action, actor, subject, data, str(prev), str(hash_))
 
     def head(self, *, lock: bool = False) -> tuple[int, str]:
         """The chain's last number and hash (``lock``: hold the head row until commit)."""
@@ -182,3 +212,10 @@ class AuditRepository:
                 select(hub_audit_checkpoints).order_by(hub_audit_checkpoints.c.seq)
             ).all()
         )
+
+
+def _no_head() -> StorageError:
+    return StorageError(
+        "the audit log's head row is missing: run `lienthong db upgrade`",
+        code="storage.schema",
+    )
