@@ -210,3 +210,36 @@ def test_concurrent_single_appends_chain_as_python_computes_it(
     assert report.ok, report.problems
     assert report.head_seq == before + threads * each
     assert numbers == list(range(1, report.head_seq + 1))
+
+
+def test_a_claim_answers_the_deliveries_as_leased_in_both_forms(
+    pg_uow: Callable[[], UnitOfWork], tmp_path: Path
+) -> None:
+    """The fast claim returns the leased rows with their package's facts in the same
+    statement; the Core claim reads them back: both give what a later read sees."""
+    world = build_world(pg_uow, tmp_path / "blobs")
+    world.send("sys-vpcp", world.document(G22, [H41, G12]))
+    now = world.clock.now()
+    until = now.replace(year=now.year + 1)
+    with world.uow() as uow:
+        fast, core = uow.hub, HubRepository(uow.session, fast=False)
+        ids = {code: agency.agency_id for code, agency in fast.resolve_agencies([H41, G12]).items()}
+        claims = {
+            H41: fast.claim([ids[H41]], kind=None, limit=5, now=now, until=until, system_id="a"),
+            G12: core.claim([ids[G12]], kind=None, limit=5, now=now, until=until, system_id="b"),
+        }
+        again = fast.claim(
+            list(ids.values()), kind=None, limit=5, now=now, until=until, system_id="c"
+        )
+        read_back = {
+            code: fast.deliveries([d.delivery_id for d in claimed])
+            for code, claimed in claims.items()
+        }
+
+    for code, claimed in claims.items():
+        [delivery] = claimed
+        assert delivery.recipient == code
+        assert delivery.state.value == "leased"
+        assert delivery.lease_until == until
+        assert claimed == read_back[code]
+    assert again == []  # both leased until next year

@@ -122,7 +122,7 @@ class DeliveryService:
             uow.hub.take_write_lock()
             uow.claim_nonce(claim)
             targets = agencies if agencies is not None else self._agencies(uow, system_id, agency)
-            claimed = uow.hub.claim(
+            items = uow.hub.claim(
                 targets,
                 kind=kind,
                 limit=clamp(max_items, 1, MAX_CLAIM),
@@ -130,11 +130,11 @@ class DeliveryService:
                 until=until,
                 system_id=system_id,
             )
-            if not claimed:
+            if not items:
                 if claim is not None:
                     uow.commit()  # the request's nonce, with nothing else
                 return targets, []
-            items = uow.hub.deliveries(claimed)
+            claimed = sorted(d.delivery_id for d in items)
             entry = {"deliveries": claimed, "lease_until": until.isoformat()}
             # Last: the audit head row stays locked from here to the commit.
             self._audit.append(uow, [("claim", system_id, agency or "*", entry)], now)

@@ -212,7 +212,10 @@ INSERT_LINK = insert_sql("hub_links", LINK_COLUMNS)
 NOTIFY = "SELECT pg_notify(%(channel)s, %(payload)s)"
 
 # The claim: see docs/hub.md, "Delivery and leases" (``{kind}`` is empty or a filter).
+# The leased rows come back as the claim left them (RETURNING: the outer query would see
+# them as they were), with their package's facts: the columns of DELIVERIES.
 CLAIM = """
+WITH claimed AS (
 UPDATE hub_deliveries
    SET state = 'leased', leased_by = %(system_id)s, leased_until = %(until)s,
        available_at = %(until)s, claims = claims + 1,
@@ -222,7 +225,11 @@ UPDATE hub_deliveries
                  AND available_at <= %(now)s{kind}
                ORDER BY available_at, id LIMIT %(limit)s
                FOR UPDATE SKIP LOCKED)
-RETURNING id"""
+RETURNING id, package_id, kind, recipient_code, state, leased_until, claims)
+SELECT c.id, c.package_id, c.kind, c.recipient_code, c.state, c.leased_until, c.claims,
+       p.sender_code, p.document_id, p.sha256, p.size, p.status_code, p.received_at
+  FROM claimed c JOIN hub_packages p ON p.id = c.package_id
+ ORDER BY c.id"""
 CLAIM_ANY = CLAIM.format(kind="")
 CLAIM_KIND = CLAIM.format(kind=" AND kind = %(kind)s")
 

@@ -57,8 +57,9 @@ class DeliveryQueries:
         now: datetime,
         until: datetime,
         system_id: str,
-    ) -> list[str]:
-        """Lease up to ``limit`` available deliveries to ``system_id``; their ids, oldest first."""
+    ) -> list[Delivery]:
+        """Lease up to ``limit`` available deliveries (oldest first) to ``system_id``; them,
+        leased, in id order (on PostgreSQL, one statement)."""
         if not agency_ids or limit <= 0:
             return []
         if self._pg is not None:
@@ -72,7 +73,7 @@ class DeliveryQueries:
             if kind is not None:
                 params["kind"] = kind.value
             sql = pgsql.CLAIM_ANY if kind is None else pgsql.CLAIM_KIND
-            return sorted(str(r[0]) for r in self._pg.all(sql, params))
+            return [_pg_delivery(*r) for r in self._pg.all(sql, params)]
         pick = (
             select(d.c.id)
             .where(self._available(agency_ids, kind, now))
@@ -94,7 +95,7 @@ class DeliveryQueries:
             )
             .returning(d.c.id)
         )
-        return sorted(str(i) for i in result.scalars())
+        return self.deliveries(sorted(str(i) for i in result.scalars()))
 
     def deliveries(self, delivery_ids: Sequence[str]) -> list[Delivery]:
         """The deliveries with these ids, with their package's facts, in id order."""
