@@ -1,6 +1,6 @@
 """The hub's ASGI application: ``create_hub_app(container)``.
 
-Routes: the systems' API (:mod:`.api`; its three busiest routes answered by
+Routes: the systems' API (:mod:`.api`; its four busiest routes answered by
 :mod:`.fastpath`), the operators' API (:mod:`.api_admin`), ``/healthz`` (no credential)
 and ``/metrics`` (admin). Error answers are JSON problems
 (:mod:`.problems`). With ``background`` (the default), the app's lifespan runs the
