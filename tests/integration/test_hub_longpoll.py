@@ -18,7 +18,7 @@ from lienthong.hub import schemas as s
 from lienthong.hub.app import create_hub_app
 from lienthong.hub.client import HubClient
 from lienthong.hub.model import HubConfig
-from lienthong.hub.records import Delivery
+from lienthong.hub.records import Claimed
 from lienthong.hub.secrets import SecretBox
 
 SLOW_POLL = HubConfig(checkpoint_every=0, poll_interval_s=120.0)
@@ -109,16 +109,16 @@ def test_a_delivery_taken_in_during_the_first_claim_wakes_the_long_poll(
     world = build_world(uow_factory(fresh_engine), tmp_path / "blobs", config=SLOW_POLL)
     data = world.document(G22, [H41])
     delivery = world.hub.delivery
-    first = delivery.receive_first
+    first = delivery.receive
     sent: list[str] = []
 
-    def claim_then_intake(*args: Any, **kwargs: Any) -> tuple[list[int], list[Delivery]]:
-        targets, items = first(*args, **kwargs)
+    def claim_then_intake(*args: Any, **kwargs: Any) -> Claimed:
+        found = first(*args, **kwargs)
         if not sent:  # the first claim found nothing; the package arrives right after
             sent.append(world.send("sys-vpcp", data).deliveries[0].delivery_id)
-        return targets, items
+        return found
 
-    monkeypatch.setattr(delivery, "receive_first", claim_then_intake)
+    monkeypatch.setattr(delivery, "receive", claim_then_intake)
     found: list[s.DeliveryItem] = []
     with serve(create_hub_app(world.hub, background=False)) as url:
         started = time.monotonic()

@@ -162,7 +162,7 @@ async def receive_deliveries(
     before the first claim (for any inbox until the caller's are known), so a delivery
     taken in meanwhile is not missed."""
     options = partial(
-        hub.delivery.receive_first,
+        hub.delivery.receive,
         agency=params.agency,
         kind=params.kind,
         max_items=params.max_items,
@@ -170,7 +170,8 @@ async def receive_deliveries(
     )
 
     def first(system_id: str, claim: NonceClaim | None) -> _Received:
-        return (system_id, *options(system_id, claim=claim))
+        found = options(system_id, claim=claim)
+        return system_id, found.agencies, found
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + params.wait
@@ -185,7 +186,7 @@ async def receive_deliveries(
             if remaining <= 0 or await disconnected():
                 return []
             await waiter.wait(min(remaining, hub.config.poll_interval_s))
-            items = (await in_thread(again))[1]
+            items = await in_thread(again)
             if items:
                 return items
 

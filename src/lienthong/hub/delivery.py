@@ -29,7 +29,14 @@ from lienthong.hub.model import (
     repeats_final_ack,
 )
 from lienthong.hub.nonce_claims import NonceClaim
-from lienthong.hub.records import AckResult, Content, Delivery, InboxPage, trace_from_json
+from lienthong.hub.records import (
+    AckResult,
+    Claimed,
+    Content,
+    Delivery,
+    InboxPage,
+    trace_from_json,
+)
 from lienthong.storage import BlobStore
 
 
@@ -91,30 +98,11 @@ class DeliveryService:
         kind: PackageKind | None = None,
         max_items: int = 10,
         visibility_s: int = 60,
-    ) -> list[Delivery]:
-        """Claim up to ``max_items`` available deliveries, leased for ``visibility_s``."""
-        return self.receive_first(
-            system_id,
-            agency=agency,
-            agencies=agencies,
-            kind=kind,
-            max_items=max_items,
-            visibility_s=visibility_s,
-        )[1]
-
-    def receive_first(
-        self,
-        system_id: str,
-        *,
-        agency: str | None = None,
-        agencies: list[int] | None = None,
-        kind: PackageKind | None = None,
-        max_items: int = 10,
-        visibility_s: int = 60,
         claim: NonceClaim | None = None,
-    ) -> tuple[list[int], list[Delivery]]:
-        """:meth:`receive`, and the agencies whose inboxes it read (``agencies``, or those
-        :meth:`agencies` finds): what a long-poll then waits on. ``claim``: the request's
+    ) -> Claimed:
+        """Claim up to ``max_items`` available deliveries, leased for ``visibility_s``;
+        the answer also names the inboxes read (``agencies``, or the ones ``agency`` and
+        the system's hosting give), for a long-poll to wait on. ``claim``: the request's
         nonce, recorded first in the same transaction (kept when nothing is claimed)."""
         now = self._clock.now()
         until = now + timedelta(seconds=clamp(visibility_s, 1, MAX_VISIBILITY_S))
@@ -133,13 +121,13 @@ class DeliveryService:
             if not items:
                 if claim is not None:
                     uow.commit()  # the request's nonce, with nothing else
-                return targets, []
+                return Claimed((), targets)
             claimed = sorted(d.delivery_id for d in items)
             entry = {"deliveries": claimed, "lease_until": until.isoformat()}
             # Last: the audit head row stays locked from here to the commit.
             self._audit.append(uow, [("claim", system_id, agency or "*", entry)], now)
             uow.commit()
-        return targets, [_seen(d, now) for d in items]
+        return Claimed((_seen(d, now) for d in items), targets)
 
     def inbox(
         self,

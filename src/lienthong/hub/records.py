@@ -7,7 +7,7 @@ Rules and states live in :mod:`.model`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,6 +84,17 @@ class Delivery:
     received_at: datetime
     lease_until: datetime | None
     attempts: int
+
+
+class Claimed(list[Delivery]):
+    """The deliveries a receive claimed (a list, as before), and ``agencies``: the
+    inboxes it read, which a long-poll then waits on."""
+
+    __slots__ = ("agencies",)
+
+    def __init__(self, items: Iterable[Delivery] = (), agencies: Iterable[int] = ()) -> None:
+        super().__init__(items)
+        self.agencies = list(agencies)
 
 
 @dataclass(frozen=True, slots=True)
