@@ -147,7 +147,16 @@ def test_receive_claims_filters_and_refuses_bad_parameters_with_400(raw: Raw) ->
     leased, _ = raw.request(RECEIVER, "POST", RECEIVE)
     refused = [
         raw.request(RECEIVER, "POST", RECEIVE, query=query)[0]
-        for query in ("max=0", "max=101", "max=abc", "wait=61", "visibility=0", "kind=memo")
+        for query in (
+            "max=0",
+            "max=101",
+            "max=abc",
+            "max=%C2%B2",  # "²": a digit to str.isdigit, not to int
+            "max=" + "9" * 5000,  # more digits than int() reads
+            "wait=61",
+            "visibility=0",
+            "kind=memo",
+        )
     ]
     # What FastAPI accepts and the fast path leaves to it: answered all the same.
     unknown_parameter, _ = raw.request(RECEIVER, "POST", RECEIVE, query="max=5&page=2")
@@ -184,7 +193,7 @@ def test_a_long_poll_ends_when_its_caller_hangs_up(
         head += "".join(f"{k}: {v}\r\n" for k, v in signed.items()) + "\r\n"
         with socket.create_connection((host, int(port))) as conn:
             conn.sendall(head.encode("latin-1"))
-            waited = _wait_for(lambda: world.hub.notifier.waiters == 1)
+            waited = _wait_for(lambda: world.hub.notifier.targeted == 1)
         hung_up = _wait_for(lambda: world.hub.notifier.waiters == 0)
 
     assert waited  # the long-poll was waiting
@@ -200,17 +209,29 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
     return False
 
 
-def test_a_long_poll_answers_when_a_package_arrives(raw: Raw) -> None:
+@pytest.mark.parametrize("fast_routes", [True, False], ids=["fast-path", "fastapi-routes"])
+def test_a_long_poll_answers_when_a_package_arrives(
+    fast_routes: bool, make_uow: Callable[[], UnitOfWork], tmp_path: Path
+) -> None:
+    # The database is re-checked only every 120 s: an answer within the bound is a wake-up.
+    config = HubConfig(checkpoint_every=0, poll_interval_s=120.0)
+    world = build_world(make_uow, tmp_path / "blobs", config=config)
+    app = create_hub_app(world.hub, background=False, fast_routes=fast_routes)
     found: list[httpx.Response] = []
-    waiting = threading.Thread(
-        target=lambda: found.append(raw.request(RECEIVER, "POST", RECEIVE, query="wait=30")[0])
-    )
-    waiting.start()
-    assert _wait_for(lambda: raw.world.hub.notifier.waiters == 1)
-    sent, _ = raw.request(SENDER, "POST", "/api/v1/packages", body=raw.world.document(G22, [H41]))
-    waiting.join(timeout=20)
+    with serve(app) as url, httpx.Client(timeout=60) as http:
+        r = Raw(world, url, http)
+        waiting = threading.Thread(
+            target=lambda: found.append(r.request(RECEIVER, "POST", RECEIVE, query="wait=50")[0])
+        )
+        started = time.monotonic()
+        waiting.start()
+        assert _wait_for(lambda: world.hub.notifier.targeted == 1)  # past its first claim
+        sent, _ = r.request(SENDER, "POST", "/api/v1/packages", body=world.document(G22, [H41]))
+        waiting.join(timeout=40)
+        took = time.monotonic() - started
 
     assert not waiting.is_alive()
+    assert took < 40  # woken: neither the 50 s wait nor the 120 s re-check ran out
     [answer] = found
     assert answer.status_code == 200
     assert [d["delivery_id"] for d in answer.json()["deliveries"]] == [
@@ -266,12 +287,22 @@ def test_ack_answers_once_and_refuses_bad_parameters_with_400(raw: Raw) -> None:
     bad_state = ack({"state": "maybe"})
     extra_field = ack({"state": "done", "by": "me"})
     bad_visibility = ack({"state": "processing"}, query="visibility=0")
+    huge_visibility = ack({"state": "processing"}, query="visibility=" + "9" * 5000)
+    superscript_visibility = ack({"state": "processing"}, query="visibility=%C2%B2")
     leased = ack({"state": "processing"}, query="visibility=120")
     done = ack({"state": "done"})
     again = ack({"state": "done"})
     conflicting = ack({"state": "fail", "reason": "nhầm"})
 
-    for refused in (no_media_type, text_body, bad_state, extra_field, bad_visibility):
+    for refused in (
+        no_media_type,
+        text_body,
+        bad_state,
+        extra_field,
+        bad_visibility,
+        huge_visibility,
+        superscript_visibility,
+    ):
         assert _problem(refused) == (400, "request.invalid")
     assert leased.status_code == 200
     assert leased.json()["state"] == "leased"
@@ -339,9 +370,11 @@ def test_a_request_without_a_signature_is_401_whatever_its_parameters(raw: Raw) 
     bad = [
         ("POST", "/api/v1/inbox/receive?max=0", b""),
         ("POST", "/api/v1/inbox/receive?wait=abc", b""),
+        ("POST", "/api/v1/inbox/receive?max=" + "9" * 5000, b""),
         ("GET", f"/api/v1/deliveries/{delivery_id}/content?x=1", b""),
         ("POST", f"/api/v1/deliveries/{delivery_id}/ack?visibility=0", b'{"state": "maybe"}'),
         ("POST", f"/api/v1/deliveries/{delivery_id}/ack", b"not json"),
+        ("POST", f"/api/v1/deliveries/{delivery_id}/ack?visibility=" + "9" * 5000, b"{}"),
     ]
 
     answers = [

@@ -51,7 +51,7 @@ def test_a_long_poll_wakes_when_a_delivery_is_taken_in(
     found: list[s.DeliveryItem] = []
     with serve(create_hub_app(world.hub, background=False)) as url:
         thread = _long_poll(url, world, found)
-        _until(lambda: world.hub.notifier.waiters == 1, "the long-poll to wait")
+        _until(lambda: world.hub.notifier.targeted == 1, "the long-poll to wait")
         sent = world.send("sys-vpcp", data)
         thread.join(timeout=30)
         alive = thread.is_alive()
@@ -91,7 +91,7 @@ def test_a_long_poll_wakes_for_a_delivery_another_node_took_in(
         _until(lambda: app.state.listener is not None, "the listener to start")
         _until(app.state.listener.listening.is_set, "the listener to LISTEN")
         thread = _long_poll(url, node_a, found)
-        _until(lambda: node_a.hub.notifier.waiters >= 1, "the long-poll to wait")
+        _until(lambda: node_a.hub.notifier.targeted == 1, "the long-poll to wait")
         sent = node_b.send("sys-vpcp", data)
         thread.join(timeout=30)
         alive = thread.is_alive()

@@ -173,11 +173,13 @@ async def receive_deliveries(
         found = options(system_id, claim=claim)
         return system_id, found.agencies, found
 
+    if params.wait <= 0:
+        return (await run(first))[2]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + params.wait
     with hub.notifier.waiting(None) as waiter:
         system_id, targets, items = await run(first)
-        if items or params.wait <= 0:
+        if items:
             return items
         hub.notifier.narrow(waiter, targets)
         again = partial(options, system_id, agencies=targets)

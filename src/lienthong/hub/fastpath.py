@@ -211,9 +211,7 @@ def _receive_params(scope: Scope) -> ReceiveParams | None:
         if key not in _RECEIVE_PARAMS or key in given:
             return None
         bounds = _RECEIVE_PARAMS[key]
-        if bounds is not None and not (
-            value.isascii() and value.isdigit() and bounds[0] <= int(value) <= bounds[1]
-        ):
+        if bounds is not None and _in_range(value, *bounds) is None:
             return None
         given[key] = value
     kind = given.get("kind")
@@ -234,10 +232,18 @@ def _visibility(scope: Scope) -> int | None:
     values = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "visibility"]
     if not values:
         return 60
-    if len(values) > 1 or not values[0].isdigit():
+    if len(values) > 1:
         return None
-    value = int(values[0])
-    return value if 1 <= value <= MAX_VISIBILITY_S else None
+    return _in_range(values[0], 1, MAX_VISIBILITY_S)
+
+
+def _in_range(text: str, low: int, high: int) -> int | None:
+    """``text`` as an integer when it is plain decimal digits (at most 9: never a number
+    ``int`` refuses to read, or that takes long to) within ``low``–``high``; else ``None``."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 9):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
 
 
 async def _start(send: Send, status: int, headers: dict[str, str]) -> None:

@@ -149,6 +149,13 @@ class Notifier:
         with self._lock:
             return len(self._waiters)
 
+    @property
+    def targeted(self) -> int:
+        """Waiters for given agencies: long-polls past their first claim (a receive's
+        waiter waits for any agency until then, the push worker's always does)."""
+        with self._lock:
+            return sum(1 for w in self._waiters if w.agencies is not None)
+
 
 def parse_payload(payload: str) -> list[int]:
     """The agency ids of a NOTIFY payload (``"3,17,42"``, or ``"push,3,17"``); junk is
