@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from hubkit import G22, H41, HubWorld, build_world, serve
 from lienthong.db.uow import UnitOfWork
@@ -180,9 +181,7 @@ def test_receive_claims_filters_and_refuses_bad_parameters_with_400(raw: Raw) ->
 def test_a_long_poll_ends_when_its_caller_hangs_up(
     fast_routes: bool, make_uow: Callable[[], UnitOfWork], tmp_path: Path
 ) -> None:
-    config = HubConfig(checkpoint_every=0, poll_interval_s=0.1)
-    world = build_world(make_uow, tmp_path / "blobs", config=config)
-    app = create_hub_app(world.hub, background=False, fast_routes=fast_routes)
+    world, app = _polling_hub(make_uow, tmp_path, fast_routes, poll_interval_s=0.1)
     query = "wait=60"
     signed = auth.sign_headers(
         RECEIVER, world.secrets[RECEIVER].encode(), "POST", RECEIVE, query, b"", clock=world.clock
@@ -200,6 +199,15 @@ def test_a_long_poll_ends_when_its_caller_hangs_up(
     assert hung_up  # and stopped once the caller went away, long before its 60 s
 
 
+def _polling_hub(
+    make_uow: Callable[[], UnitOfWork], tmp_path: Path, fast_routes: bool, poll_interval_s: float
+) -> tuple[HubWorld, FastAPI]:
+    """A world and its app whose long-polls re-check the database every ``poll_interval_s``."""
+    config = HubConfig(checkpoint_every=0, poll_interval_s=poll_interval_s)
+    world = build_world(make_uow, tmp_path / "blobs", config=config)
+    return world, create_hub_app(world.hub, background=False, fast_routes=fast_routes)
+
+
 def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -214,9 +222,7 @@ def test_a_long_poll_answers_when_a_package_arrives(
     fast_routes: bool, make_uow: Callable[[], UnitOfWork], tmp_path: Path
 ) -> None:
     # The database is re-checked only every 120 s: an answer within the bound is a wake-up.
-    config = HubConfig(checkpoint_every=0, poll_interval_s=120.0)
-    world = build_world(make_uow, tmp_path / "blobs", config=config)
-    app = create_hub_app(world.hub, background=False, fast_routes=fast_routes)
+    world, app = _polling_hub(make_uow, tmp_path, fast_routes, poll_interval_s=120.0)
     found: list[httpx.Response] = []
     with serve(app) as url, httpx.Client(timeout=60) as http:
         r = Raw(world, url, http)
