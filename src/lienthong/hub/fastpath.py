@@ -1,17 +1,17 @@
 """The four busiest routes answered as plain ASGI, in front of FastAPI's routing.
 
 Every package costs a ``POST /packages`` on the way in, and a ``POST /inbox/receive``
-(one per package or per batch), a ``GET …/content`` and a ``POST …/ack`` on the way out. Through FastAPI each of these pays for the router, the
-dependency resolution, the response model's validation and a few middleware layers:
-about a millisecond of CPU per request, as much as the database work of an
-acknowledgement (docs/performance.md, "Hub"). :class:`FastRoutes` serves them directly,
-calling the very functions the FastAPI routes call (:mod:`.http_auth`, :mod:`.api`,
-:mod:`.views`, the services) and answering errors with the same problem bodies
-(:mod:`.problems`); ``receive`` is the same :func:`.api.receive_deliveries`.
-The FastAPI routes stay: they document the API (OpenAPI) and answer
-whatever the fast path does not take — another method, or parameters it does not accept
-as they are, which FastAPI then refuses with its usual ``400 request.invalid`` (the body,
-if read, is handed on unchanged).
+(one per package or per batch), a ``GET …/content`` and a ``POST …/ack`` on the way out.
+Through FastAPI each of these pays for the router, the dependency resolution, the
+response model's validation and a few middleware layers: about a millisecond of CPU per
+request, as much as the database work of an acknowledgement (docs/performance.md,
+"Hub"). :class:`FastRoutes` serves them directly, calling the very functions the FastAPI
+routes call (:mod:`.http_auth`, :mod:`.api`, :mod:`.views`, the services) and answering
+errors with the same problem bodies (:mod:`.problems`); ``receive`` is the same
+:func:`.api.receive_deliveries`. The FastAPI routes stay: they document the API
+(OpenAPI) and answer whatever the fast path does not take — another method, or
+parameters it does not accept as they are, which FastAPI then refuses with its usual
+``400 request.invalid`` (the body, if read, is handed on unchanged).
 
 Security is unchanged: the same signed-request check runs first (for ``POST /packages``
 before the body is read; the others read their small body first, as before), the
@@ -199,7 +199,7 @@ _RECEIVE_PARAMS: dict[str, tuple[int, int] | None] = {
     "wait": (0, MAX_WAIT_S),
     "visibility": (1, MAX_VISIBILITY_S),
 }
-_KINDS = {"document": PackageKind.DOCUMENT, "status": PackageKind.STATUS}
+_KINDS = {kind.value: kind for kind in PackageKind}
 
 
 def _receive_params(scope: Scope) -> ReceiveParams | None:
