@@ -103,7 +103,9 @@ class World:
         return self.root / "data" / "blobs"
 
 
-def build_world(root: Path, url: URL, pairs: int, blob_store: str) -> World:
+def build_world(
+    root: Path, url: URL, pairs: int, blob_store: str, blob_io: str = "direct"
+) -> World:
     """Migrate, make the demo PKI, register agencies and systems; the hub's environment."""
     from lienthong.bootstrap import build_container
     from lienthong.db import migrate
@@ -127,6 +129,7 @@ def build_world(root: Path, url: URL, pairs: int, blob_store: str) -> World:
         "LIENTHONG_DATA_DIR": str(root / "data"),
         "LIENTHONG_DATABASE_URL": url.render_as_string(hide_password=False),
         "LIENTHONG_BLOB_STORE": blob_store,
+        "LIENTHONG_BLOB_DIRECT_IO": "true" if blob_io == "direct" else "false",
         "LIENTHONG_HUB_MASTER_KEY": base64.b64encode(os.urandom(32)).decode("ascii"),
         "LIENTHONG_PKI_DIR": str(world.pki_dir),
         "LIENTHONG_PKI_PASSPHRASE": TEST_PASSPHRASE,
@@ -151,6 +154,7 @@ def _settings_overrides(env: dict[str, str]) -> dict[str, Any]:
         "data_dir": Path(env["LIENTHONG_DATA_DIR"]),
         "database_url": env["LIENTHONG_DATABASE_URL"],
         "blob_store": env["LIENTHONG_BLOB_STORE"],
+        "blob_direct_io": env["LIENTHONG_BLOB_DIRECT_IO"] == "true",
         "hub_master_key": env["LIENTHONG_HUB_MASTER_KEY"],
         "pki_dir": Path(env["LIENTHONG_PKI_DIR"]),
         "pki_passphrase": env["LIENTHONG_PKI_PASSPHRASE"],

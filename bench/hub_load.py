@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/hub_load.py [--clients 4] [--packages 2000] [--duration 15]
         [--workers 2] [--rate 100] [--paced-seconds 10] [--broadcasts 20]
-        [--baseline-seconds 10] [--blob-store fs] [--client lean|hubclient] [--json]
+        [--baseline-seconds 10] [--blob-store fs] [--blob-io direct|buffered]
+        [--client lean|hubclient] [--json]
 
 Everything is made at run time: a PostgreSQL database with a random name (dropped at the
 end; server from ``LIENTHONG_BENCH_PG_URL``, default the local ``postgres``), migrated; a
@@ -153,7 +154,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         temporary_database() as url,
     ):
         root = Path(tmp)
-        world = build_world(root, url, n, args.blob_store)
+        world = build_world(root, url, n, args.blob_store, args.blob_io)
         conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         identity = agency_identity(world.pki_dir, BROADCAST_SENDER)
         wide = [broadcast_code(i) for i in range(63)]
@@ -221,6 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--broadcasts", type=int, default=20)
     parser.add_argument("--baseline-seconds", type=float, default=10.0)
     parser.add_argument("--blob-store", choices=["fs", "db"], default="fs")
+    parser.add_argument(
+        "--blob-io",
+        choices=["direct", "buffered"],
+        default="direct",
+        help="the file store's I/O: past the page cache (the default) or through it",
+    )
     parser.add_argument(
         "--client",
         choices=["lean", "hubclient"],

@@ -87,7 +87,7 @@ def make_blob_store(settings: Settings, engine: Engine, clock: Clock) -> BlobSto
     """The blob store the ``blob_store`` setting names: ``fs`` (default) or ``db``."""
     if settings.blob_store == "db":
         return DatabaseBlobStore(engine, clock=clock)
-    return FileBlobStore(settings.blob_dir)
+    return FileBlobStore(settings.blob_dir, direct_io=settings.blob_direct_io)
 
 
 def build_hub_container(settings: Settings, clock: Clock | None = None) -> HubContainer:

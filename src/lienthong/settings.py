@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     #: SQLAlchemy URL; empty means SQLite inside the data directory.
     database_url: str = ""
     blob_store: Literal["fs", "db"] = "fs"
+    #: The file blob store writes and reads blob bytes past the page cache (``O_DIRECT``;
+    #: LIENTHONG_BLOB_DIRECT_IO). Off: ordinary buffered I/O. See docs/storage.md.
+    blob_direct_io: bool = True
     log_level: str = "INFO"
     edxml: EdxmlLimits = Field(default_factory=EdxmlLimits)
     #: Local demo PKI directory; empty means ``<data_dir>/pki``.

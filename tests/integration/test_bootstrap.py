@@ -42,6 +42,15 @@ def test_sqlite_container_with_file_blobs(tmp_path: Path, clock: FixedClock) -> 
         assert container.directory.resolve("000.00.00.G22") == agency
         assert (tmp_path / "data" / "lienthong.sqlite3").is_file()
         assert container.blobs.exists(ref.sha256)
+        assert container.blobs.direct_io is True
+
+
+def test_blob_direct_io_setting_reaches_the_file_store(tmp_path: Path, clock: FixedClock) -> None:
+    settings = load_settings(data_dir=tmp_path / "data", blob_direct_io=False)
+
+    with build_container(settings, clock=clock) as container:
+        assert isinstance(container.blobs, FileBlobStore)
+        assert container.blobs.direct_io is False
 
 
 @pytest.mark.postgres

@@ -55,6 +55,7 @@ class GeneratedStream(io.RawIOBase):
 
 STORES = [
     "files",
+    "files-buffered",
     "database-sqlite",
     pytest.param("database-postgresql", marks=pytest.mark.postgres),
 ]
@@ -63,8 +64,8 @@ STORES = [
 @pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]:
     kind = str(request.param)
-    if kind == "files":
-        yield FileBlobStore(tmp_path / "blobs")
+    if kind.startswith("files"):
+        yield FileBlobStore(tmp_path / "blobs", direct_io=kind == "files")
         return
     engine = request.getfixturevalue(f"{kind.removeprefix('database-')}_engine")
     assert isinstance(engine, Engine)

@@ -32,6 +32,7 @@ def test_defaults() -> None:
     assert settings.data_dir == Path("lienthong-data")
     assert settings.database_url == ""
     assert settings.blob_store == "fs"
+    assert settings.blob_direct_io is True
     assert settings.edxml.max_depth == 64
     assert settings.blob_dir == Path("lienthong-data/blobs")
 
@@ -48,9 +49,11 @@ def test_environment_sets_values_including_nested_ones(
     monkeypatch.setenv("LIENTHONG_DATA_DIR", str(tmp_path / "env-data"))
     monkeypatch.setenv("LIENTHONG_DATABASE_URL", "postgresql+psycopg://app@db/lienthong")
     monkeypatch.setenv("LIENTHONG_BLOB_STORE", "db")
+    monkeypatch.setenv("LIENTHONG_BLOB_DIRECT_IO", "false")
     monkeypatch.setenv("LIENTHONG_EDXML__MAX_DEPTH", "12")
 
     settings = load_settings()
+    assert settings.blob_direct_io is False
 
     assert settings.data_dir == tmp_path / "env-data"
     assert settings.effective_database_url == "postgresql+psycopg://app@db/lienthong"

@@ -6,12 +6,17 @@ gives the hash), fsyncs the file, then renames it into place (atomic on one file
 and fsyncs the directory. A crash leaves at most a stray file in ``tmp/``, never a
 half-written blob. Two writers of the same content both rename identical bytes: harmless.
 Directories are made when a rename or create first finds them missing, not per call.
+
+With ``direct_io`` (the default; setting ``blob_direct_io``) blob bytes are written and
+read past the page cache, with ``O_DIRECT`` (:mod:`lienthong.storage.direct`), falling
+back to ordinary I/O where the file system refuses it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import secrets
 from collections.abc import Callable
@@ -19,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from lienthong.errors import StorageError
+from lienthong.storage import direct
 from lienthong.storage.base import (
     CHUNK_SIZE,
     BlobCheck,
@@ -37,8 +43,11 @@ from lienthong.storage.base import (
 class FileBlobStore:
     """A :class:`~lienthong.storage.base.BlobStore` in a directory (the default store)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, direct_io: bool = True) -> None:
         self.root = Path(root)
+        #: Whether blob bytes go past the page cache (``O_DIRECT``) where the system can;
+        #: turned off for good when the file system refuses it.
+        self.direct_io = bool(direct_io and direct.O_DIRECT)
 
     def path_of(self, sha256: str) -> Path:
         """Where the blob with this key lives (whether or not it exists)."""
@@ -57,12 +66,12 @@ class FileBlobStore:
             key = expected or hashlib.sha256(data).hexdigest()
             target = self.path_of(key)
             if not target.is_file():
-                self._place(target, lambda fd: _write_all(fd, data))
+                self._place(target, lambda writer: writer.write(data))
             return BlobRef(key, size)
         written: list[tuple[str, int]] = []
 
-        def copy(fd: int) -> str:
-            key, size = _copy_hashing(fd, data, max_bytes)
+        def copy(writer: direct.BlockWriter) -> str:
+            key, size = _copy_hashing(writer, data, max_bytes)
             if expected is not None and key != expected:
                 raise integrity_error(expected, key)
             written.append((key, size))
@@ -72,18 +81,22 @@ class FileBlobStore:
         key, size = written[0]
         return BlobRef(key, size)
 
-    def _place(self, target: Path | None, write: Callable[[int], object]) -> None:
-        """Write a temporary file with ``write(fd)``, fsync it, rename it to ``target``
+    def _place(self, target: Path | None, write: Callable[[direct.BlockWriter], object]) -> None:
+        """Write a temporary file with ``write(writer)``, fsync it, rename it to ``target``
         (or to the key ``write`` returns) and fsync the directory. An existing blob is
         kept (same key, same bytes)."""
         tmp = self.root / "tmp" / f"put-{secrets.token_hex(12)}"
         try:
-            fd = self._create(tmp)
+            fd, direct_io = self._create(tmp)
         except OSError as exc:
             raise _io_error("cannot create a temporary file", exc) from exc
         try:
             try:
-                key = write(fd)
+                with direct.BlockWriter(fd, direct=direct_io) as writer:
+                    key = write(writer)
+                    writer.finish()
+                if direct_io and not writer.direct:
+                    self.direct_io = False
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -103,24 +116,39 @@ class FileBlobStore:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
 
-    @staticmethod
-    def _create(tmp: Path) -> int:
+    def _create(self, tmp: Path) -> tuple[int, bool]:
+        """A new temporary file, and whether it was opened for direct I/O."""
         # Read-only from the start (the writer's descriptor may still write): no chmod.
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
         try:
-            return os.open(tmp, flags, 0o444)
+            return self._open(tmp, flags, 0o444)
         except FileNotFoundError:  # the first blob: make tmp/ (once)
             tmp.parent.mkdir(parents=True, exist_ok=True)
-            return os.open(tmp, flags, 0o444)
+            return self._open(tmp, flags, 0o444)
+
+    def _open(self, path: Path, flags: int, mode: int = 0o444) -> tuple[int, bool]:
+        """``os.open`` with ``O_DIRECT`` while :attr:`direct_io`; without it (from now
+        on) if the file system refuses it. The descriptor, and whether it is direct."""
+        if self.direct_io:
+            try:
+                return os.open(path, flags | direct.O_DIRECT, mode), True
+            except OSError as exc:
+                if not direct.is_refusal(exc):
+                    raise
+                self.direct_io = False
+        return os.open(path, flags, mode), False
 
     def open(self, sha256: str, *, verify: bool = False) -> BinaryIO:
         """Open the blob for reading; see :meth:`BlobStore.open`."""
+        path = self.path_of(sha256)
         try:
-            stream: BinaryIO = self.path_of(sha256).open("rb", buffering=CHUNK_SIZE)
+            fd, direct_io = self._open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         except FileNotFoundError:
             raise not_found(sha256) from None
         except OSError as exc:
             raise _io_error(f"cannot open blob {sha256}", exc) from exc
+        raw: io.RawIOBase = direct.DirectReader(fd) if direct_io else io.FileIO(fd, "rb")
+        stream: BinaryIO = io.BufferedReader(raw, buffer_size=CHUNK_SIZE)
         return verifying(stream, sha256) if verify else stream
 
     def exists(self, sha256: str) -> bool:
@@ -152,13 +180,9 @@ class FileBlobStore:
         return True
 
 
-def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view[:CHUNK_SIZE]) :]
-
-
-def _copy_hashing(fd: int, data: BinaryIO, max_bytes: int | None) -> tuple[str, int]:
+def _copy_hashing(
+    writer: direct.BlockWriter, data: BinaryIO, max_bytes: int | None
+) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     for chunk in iter_chunks(data):
@@ -166,7 +190,7 @@ def _copy_hashing(fd: int, data: BinaryIO, max_bytes: int | None) -> tuple[str, 
         if max_bytes is not None and size > max_bytes:
             raise too_large(max_bytes)
         digest.update(chunk)
-        _write_all(fd, chunk)
+        writer.write(chunk)
     return digest.hexdigest(), size
 
 
