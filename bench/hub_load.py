@@ -42,6 +42,14 @@ they share — libraries — count once per process, so this overstates), sample
 0.2 s, the peak over the run; ``PSS`` alongside. The clients run on the same cores as
 the hub and PostgreSQL: the CPU each side used per phase (``/proc``) is printed with the
 figures, "other" being the rest of the machine's busy time (other users included).
+
+``--blob-io``: the file blob store past the page cache (``direct``, the hub's default) or
+through it (``buffered``). Runs right after one another are not alike: each run ends by
+deleting its ~5,000 blob files, and on a file system without a journal (the reference
+VM's ext4) the kernel then skips the inodes freed in the last minutes whenever it makes a
+file, which cost up to ~1 ms more per package in the next run. To compare runs, drop the
+caches before each (as root: ``sync; echo 3 > /proc/sys/vm/drop_caches``), which is how
+the figures in docs/performance.md since "Blob files past the page cache" were made.
 """
 
 from __future__ import annotations
