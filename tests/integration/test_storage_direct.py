@@ -251,6 +251,10 @@ def test_a_refused_direct_read_is_read_through_the_cache(
     with store.open(ref.sha256) as stream:
         assert stream.read() == data
     assert refused
+    assert store.direct_io is False  # the next open does not try again
+    with store.open(ref.sha256) as stream:
+        assert stream.read() == data
+    assert len(refused) == 1
 
 
 def test_other_write_errors_are_not_mistaken_for_a_refusal(
@@ -270,7 +274,7 @@ def test_other_write_errors_are_not_mistaken_for_a_refusal(
     assert list((tmp_path / "blobs" / "tmp").iterdir()) == []
 
 
-def test_concurrent_puts_and_reads_share_the_buffer_pool_safely(tmp_path: Path) -> None:
+def test_concurrent_puts_and_reads_each_get_their_own_buffer(tmp_path: Path) -> None:
     store = _direct_store(tmp_path / "blobs")
     blobs = [_content(200_000 + 4_099 * i) for i in range(24)]
     errors: list[BaseException] = []
@@ -307,3 +311,25 @@ def test_the_pool_lends_page_aligned_buffers_and_reuses_them() -> None:
     with pool.lease() as again:
         assert bytes(again[:3]) in {b"abc", b"xyz"}  # one of the two, kept
     assert len(pool._free) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_does_not_share_the_pooled_buffers() -> None:
+    pool = direct.BufferPool(size=direct.ALIGN, keep=1)
+    with pool.lease() as view:
+        view[:6] = b"parent"
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: scribble on the pooled buffer, say done
+        try:
+            with pool.lease() as view:
+                view[:6] = b"child!"
+            os.write(write, b"x")
+        finally:
+            os._exit(0)
+    os.close(write)
+    assert os.read(read, 1) == b"x"
+    os.close(read)
+    os.waitpid(pid, 0)
+    with pool.lease() as view:
+        assert bytes(view[:6]) == b"parent"

@@ -32,7 +32,7 @@ import io
 import mmap
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from lienthong.storage.base import CHUNK_SIZE
 
@@ -65,7 +65,8 @@ class BufferPool:
         with self._lock:
             buffer = self._free.pop() if self._free else None
         if buffer is None:
-            buffer = mmap.mmap(-1, self.size)
+            # Private: a forked child gets its own copy, never the parent's bytes.
+            buffer = mmap.mmap(-1, self.size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         view = memoryview(buffer)
         try:
             yield view
@@ -187,12 +188,14 @@ class DirectReader(io.RawIOBase):
     """A file opened with ``O_DIRECT``, read with aligned reads through a pooled buffer.
 
     Takes ownership of ``fd`` (closed with the reader). Seekable; ``readall`` returns
-    the rest of the file with one copy per buffer-full."""
+    the rest of the file with one copy per buffer-full. ``on_refusal`` is called once if
+    the file system refuses a direct read (the reader then reads through the cache)."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, on_refusal: Callable[[], object] | None = None) -> None:
         super().__init__()
         self._fd = fd
         self._pos = 0
+        self._on_refusal = on_refusal
 
     def readable(self) -> bool:
         return True
@@ -254,6 +257,9 @@ class DirectReader(io.RawIOBase):
             if not is_refusal(exc):
                 raise
             drop_direct(self._fd)
+            if self._on_refusal is not None:
+                self._on_refusal()
+                self._on_refusal = None
             got = os.preadv(self._fd, [block[:length]], start)
         n = max(0, min(got - skip, want))
         self._pos += n

@@ -138,6 +138,10 @@ class FileBlobStore:
                 self.direct_io = False
         return os.open(path, flags, mode), False
 
+    def _refused(self) -> None:
+        """The file system refused a direct read: ordinary I/O from now on."""
+        self.direct_io = False
+
     def open(self, sha256: str, *, verify: bool = False) -> BinaryIO:
         """Open the blob for reading; see :meth:`BlobStore.open`."""
         path = self.path_of(sha256)
@@ -147,7 +151,9 @@ class FileBlobStore:
             raise not_found(sha256) from None
         except OSError as exc:
             raise _io_error(f"cannot open blob {sha256}", exc) from exc
-        raw: io.RawIOBase = direct.DirectReader(fd) if direct_io else io.FileIO(fd, "rb")
+        raw: io.RawIOBase = (
+            direct.DirectReader(fd, on_refusal=self._refused) if direct_io else io.FileIO(fd, "rb")
+        )
         stream: BinaryIO = io.BufferedReader(raw, buffer_size=CHUNK_SIZE)
         return verifying(stream, sha256) if verify else stream
 
