@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,14 @@ log = logging.getLogger("lienthong.hub.http")
 
 #: How often expired request nonces are forgotten (seconds).
 NONCE_PURGE_S = 60.0
+#: The interpreter's switch interval in a hub worker (``sys.setswitchinterval``; Python's
+#: default is 5 ms). A worker runs its event loop, its thread pool and its LISTEN thread
+#: in one interpreter: a thread that needs the interpreter lock while another computes
+#: (an XML parse, a signature check) waits until the holder is asked to let go, up to
+#: this long, and a request passes between threads several times. At 1 ms the paced
+#: p99 of ``bench/hub_load.py`` fell by ~30 % with the same CPU per package
+#: (docs/performance.md, "the interpreter's switch interval").
+SWITCH_INTERVAL_S = 0.001
 
 
 class _RequestLog:
@@ -209,4 +218,5 @@ def app_from_environment() -> Any:
     # What is loaded now lives as long as the process: keep it out of the collector's
     # full passes (each would walk every module, class and route again).
     gc.freeze()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     return app
