@@ -84,11 +84,6 @@ class BufferPool:
 POOL = BufferPool()
 
 
-def open_flags(direct: bool) -> int:
-    """``O_DIRECT`` when ``direct`` and the platform has it, else 0."""
-    return O_DIRECT if direct else 0
-
-
 def is_refusal(exc: OSError) -> bool:
     """Whether ``exc`` says the file system does not do direct I/O (``EINVAL``)."""
     return exc.errno == errno.EINVAL
@@ -99,6 +94,23 @@ def drop_direct(fd: int) -> None:
     flags = fcntl.fcntl(fd, fcntl.F_GETFL)
     if flags & O_DIRECT:
         fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~O_DIRECT)
+
+
+class _Refusal:
+    """What a reader or writer does when the file system refuses a direct read or write:
+    ``O_DIRECT`` off on the descriptor, and ``on_refusal`` called (once)."""
+
+    def __init__(self, on_refusal: Callable[[], object] | None) -> None:
+        self._on_refusal = on_refusal
+
+    def handle(self, fd: int, exc: OSError) -> None:
+        """Re-raise ``exc`` unless it is a refusal; else turn to the page cache."""
+        if not is_refusal(exc):
+            raise exc
+        drop_direct(fd)
+        if self._on_refusal is not None:
+            self._on_refusal()
+            self._on_refusal = None
 
 
 def _pwrite_all(fd: int, view: memoryview, offset: int) -> None:
@@ -114,12 +126,15 @@ class BlockWriter:
     With ``direct`` (the descriptor opened with ``O_DIRECT``), bytes are gathered in a
     pooled buffer and written a buffer at a time; :meth:`finish` writes the last whole
     blocks directly and the tail through the page cache. Without, each :meth:`write`
-    goes straight to the file. A refusal of direct I/O switches to the page cache and
-    rewrites the same bytes at the same offset."""
+    goes straight to the file. A refusal of direct I/O switches to the page cache,
+    rewrites the same bytes at the same offset and calls ``on_refusal`` (once)."""
 
-    def __init__(self, fd: int, *, direct: bool) -> None:
+    def __init__(
+        self, fd: int, *, direct: bool, on_refusal: Callable[[], object] | None = None
+    ) -> None:
         self._fd = fd
         self._direct = bool(direct and O_DIRECT)
+        self._refusal = _Refusal(on_refusal)
         self._offset = 0
         self._fill = 0
         self._lease: contextlib.AbstractContextManager[memoryview] | None = None
@@ -135,11 +150,6 @@ class BlockWriter:
         lease, self._lease, self._buffer = self._lease, None, None
         if lease is not None:
             lease.__exit__(None, None, None)
-
-    @property
-    def direct(self) -> bool:
-        """Whether blocks still go past the page cache (``False`` after a refusal)."""
-        return self._direct
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Append ``data``."""
@@ -176,10 +186,7 @@ class BlockWriter:
         try:
             _pwrite_all(self._fd, view, self._offset)
         except OSError as exc:
-            if not is_refusal(exc):
-                raise
-            drop_direct(self._fd)
-            self._direct = False
+            self._refusal.handle(self._fd, exc)
             _pwrite_all(self._fd, view, self._offset)
         self._offset += len(view)
 
@@ -195,7 +202,7 @@ class DirectReader(io.RawIOBase):
         super().__init__()
         self._fd = fd
         self._pos = 0
-        self._on_refusal = on_refusal
+        self._refusal = _Refusal(on_refusal)
 
     def readable(self) -> bool:
         return True
@@ -254,12 +261,7 @@ class DirectReader(io.RawIOBase):
         try:
             got = os.preadv(self._fd, [block[:length]], start)
         except OSError as exc:
-            if not is_refusal(exc):
-                raise
-            drop_direct(self._fd)
-            if self._on_refusal is not None:
-                self._on_refusal()
-                self._on_refusal = None
+            self._refusal.handle(self._fd, exc)
             got = os.preadv(self._fd, [block[:length]], start)
         n = max(0, min(got - skip, want))
         self._pos += n

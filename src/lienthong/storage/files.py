@@ -92,11 +92,9 @@ class FileBlobStore:
             raise _io_error("cannot create a temporary file", exc) from exc
         try:
             try:
-                with direct.BlockWriter(fd, direct=direct_io) as writer:
+                with direct.BlockWriter(fd, direct=direct_io, on_refusal=self._refused) as writer:
                     key = write(writer)
                     writer.finish()
-                if direct_io and not writer.direct:
-                    self.direct_io = False
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -135,11 +133,11 @@ class FileBlobStore:
             except OSError as exc:
                 if not direct.is_refusal(exc):
                     raise
-                self.direct_io = False
+                self._refused()
         return os.open(path, flags, mode), False
 
     def _refused(self) -> None:
-        """The file system refused a direct read: ordinary I/O from now on."""
+        """The file system refused direct I/O: ordinary I/O from now on."""
         self.direct_io = False
 
     def open(self, sha256: str, *, verify: bool = False) -> BinaryIO:
