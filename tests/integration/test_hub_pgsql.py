@@ -3,6 +3,7 @@ what only real commits show: concurrent identical sends, the NOTIFY payload."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC
@@ -21,6 +22,7 @@ from lienthong.db import migrate
 from lienthong.db.engine import make_engine
 from lienthong.db.tables import hub_audit, hub_packages
 from lienthong.db.uow import UnitOfWork, uow_factory
+from lienthong.hub.model import PackageKind, dedup_key_parts
 from lienthong.hub.records import IntakeResult
 from lienthong.hub.repository import NOTIFY_CHANNEL, HubRepository
 from lienthong.hub.repository_systems import SystemRepository
@@ -106,6 +108,60 @@ def test_fast_statements_answer_as_the_core_ones(
     assert leased[0].lease_until is not None
     assert leased[0].lease_until.tzinfo is UTC
     assert leased[0].received_at.tzinfo is UTC
+
+
+def test_intake_reads_answer_as_the_core_ones(
+    pg_uow: Callable[[], UnitOfWork], tmp_path: Path
+) -> None:
+    world = build_world(pg_uow, tmp_path / "blobs")
+    world.hub.systems.set_webhook("sys-nghean", "http://127.0.0.1:9/hook")
+    package = world.document(G22, [H41, G12])
+    sent = world.send("sys-vpcp", package)
+    with world.uow() as uow:
+        stored = uow.session.execute(select(hub_packages.c.dedup_key)).scalar_one()
+        sender_id = uow.hub.sender(G22, "sys-vpcp")
+        assert sender_id is not None
+        doc = uow.session.execute(select(hub_packages.c.document_id)).scalar_one()
+    same = dedup_key_parts(PackageKind.DOCUMENT, document_id=doc, business_type=0)
+    other = dedup_key_parts(PackageKind.DOCUMENT, document_id=doc, business_type=1)
+    assert same.for_sender(str(sender_id[0].agency_id)) == stored
+    cases = [
+        ("sys-vpcp", G22, same, [H41, G12, "000.00.00.X99", f" {H41.lower()} "]),
+        ("sys-vpcp", G22, other, [H08]),
+        ("sys-nghean", G22, same, []),  # known, not hosted by the caller
+        ("sys-vpcp", "000.00.00.X99", same, [G12]),  # unknown sender
+    ]
+    results = []
+    with world.uow() as uow:
+        fast, core = uow.hub, HubRepository(uow.session, fast=False)
+        for system, sender, key, to in cases:
+            results.append(
+                (
+                    _reads(fast.intake_reads(system, sender, key, to)),
+                    _reads(core.intake_reads(system, sender, key, to)),
+                )
+            )
+    for got, expected in results:
+        assert got == expected
+    first = results[0][0]
+    assert first["sender"] == (sender_id[0].agency_id, G22, False, True)
+    assert first["duplicate"] == dataclasses.replace(sent, duplicate=True)
+    assert sorted(first["agencies"]) == [G12, H41]
+    nghean = first["agencies"][H41][0]
+    assert first["webhooks"] == {nghean: ("sys-nghean", "http://127.0.0.1:9/hook")}
+    assert results[1][0]["duplicate"] is None
+    assert results[2][0]["sender"][3] is False  # not hosted
+    assert results[3][0]["sender"] is None
+    assert results[3][0]["duplicate"] is None
+
+
+def _reads(reads: Any) -> dict[str, Any]:
+    return {
+        "sender": reads.sender and (*vars_of(reads.sender[0]), reads.sender[1]),
+        "duplicate": reads.duplicate,
+        "agencies": {k: vars_of(v) for k, v in reads.agencies.items()},
+        "webhooks": reads.webhooks,
+    }
 
 
 def vars_of(agency: Any) -> tuple[int, str, bool]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from lienthong.hub.model import (
     LinkKind,
     PackageKind,
     dedup_key,
+    dedup_key_parts,
     effective_state,
     push_backoff,
 )
@@ -118,6 +120,30 @@ def test_dedup_keys() -> None:
 
     assert new == same
     assert len({new, revoke, update_a, update_b, status, later}) == 6
+
+
+def test_dedup_keys_keep_their_stored_form() -> None:
+    """Keys already in hub_packages must still match: SHA-256 of the parts joined by
+    U+001F; the parts around the sender give the same key (the database completes it)."""
+    doc = "000.00.00.G22,2026/05/10,1/VPCP-TTĐT"
+
+    def sha(*parts: str) -> str:
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+    document = PackageKind.DOCUMENT
+    plain = dedup_key_parts(document, document_id=f" {doc} ")
+    update = dedup_key_parts(document, document_id=doc, business_type=2, content_sha256="c")
+    status = dedup_key_parts(
+        PackageKind.STATUS, document_id=doc, status_code="03", status_timestamp="t"
+    )
+
+    assert plain.for_sender("7") == sha("document", doc, "7", "0")
+    assert update.for_sender("7") == sha("document", doc, "7", "2", "c")
+    assert status.for_sender("7") == sha("status", doc, "7", "03", "t")
+    assert dedup_key(document, document_id=doc, sender=" 7 ") == plain.for_sender("7")
+    assert dedup_key(
+        document, document_id=doc, sender="7", business_type=2, content_sha256="c"
+    ) == update.for_sender("7")
 
 
 def test_ids_are_time_ordered_and_unique() -> None:

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lienthong.clock import VN_TZ, Clock
 from lienthong.db.uow import UnitOfWork
+from lienthong.directory.model import identifier_key
 from lienthong.edxml.model import StatusCode
 from lienthong.edxml.reader import read_package
 from lienthong.edxml.validate import validate_package
@@ -53,11 +54,12 @@ from lienthong.hub.intake_facts import (
     signature_error,
 )
 from lienthong.hub.model import (
+    DedupKey,
     IdGenerator,
     LinkKind,
     PackageKind,
     Recipient,
-    dedup_key,
+    dedup_key_parts,
     unique_recipients,
 )
 from lienthong.hub.nonce_claims import NonceClaim
@@ -229,29 +231,49 @@ class IntakeService:
     def _plan(
         self, uow: UnitOfWork, system_id: str, facts: PackageFacts, sha256: str
     ) -> IntakePlan | IntakeResult:
-        """Who sends to whom under which dedup key; or the first send's result."""
-        sender = self._sender(uow, system_id, facts)
-        key = self._dedup_key(facts, sender, sha256)
-        first = uow.hub.find_duplicate(key)
-        if first is not None:
-            return first
-        recipients = self._route(uow, facts, sender)
+        """Who sends to whom under which dedup key; or the first send's result. A
+        document's reads are one statement on PostgreSQL (``HubRepository.intake_reads``);
+        a status is routed by what the hub carried, which takes a few more."""
+        key = self._dedup_key(facts, sha256)
+        document = facts.kind is PackageKind.DOCUMENT
+        reads = uow.hub.intake_reads(
+            system_id, facts.sender_code, key, facts.to if document else []
+        )
+        sender = self._sender(reads.sender, system_id, facts)
+        if reads.duplicate is not None:
+            return reads.duplicate
+        if document:
+            recipients = self._usable(_listed(reads.agencies, facts.to))
+            webhooks = reads.webhooks
+        else:
+            recipients = self._usable(self._status_recipients(uow, facts, sender))
+            webhooks = uow.hub_systems.webhook_targets([r.agency_id for r in recipients])
         links = self._links(uow, facts, sender)
-        webhooks = uow.hub_systems.webhook_targets([r.agency_id for r in recipients])
-        return IntakePlan(system_id, facts, sender, recipients, set(webhooks), key, links)
+        ids = {r.agency_id for r in recipients}
+        return IntakePlan(
+            system_id,
+            facts,
+            sender,
+            recipients,
+            {a for a in webhooks if a in ids},
+            key.for_sender(str(sender.agency_id)),
+            links,
+        )
 
     def _first_send(
         self, uow: UnitOfWork, system_id: str, facts: PackageFacts, sha256: str
     ) -> IntakeResult | None:
-        sender = self._sender(uow, system_id, facts)
-        return uow.hub.find_duplicate(self._dedup_key(facts, sender, sha256))
+        reads = uow.hub.intake_reads(
+            system_id, facts.sender_code, self._dedup_key(facts, sha256), []
+        )
+        self._sender(reads.sender, system_id, facts)
+        return reads.duplicate
 
     @staticmethod
-    def _dedup_key(facts: PackageFacts, sender: ResolvedAgency, sha256: str) -> str:
-        return dedup_key(
+    def _dedup_key(facts: PackageFacts, sha256: str) -> DedupKey:
+        return dedup_key_parts(
             facts.kind,
             document_id=facts.document_id,
-            sender=str(sender.agency_id),
             business_type=facts.business_type,
             status_code=facts.status_code,
             status_timestamp=facts.status_at.isoformat() if facts.status_at else None,
@@ -260,8 +282,10 @@ class IntakeService:
 
     # -- steps 3–4, 7 ---------------------------------------------------------------------
 
-    def _sender(self, uow: UnitOfWork, system_id: str, facts: PackageFacts) -> ResolvedAgency:
-        found = uow.hub.sender(facts.sender_code, system_id)
+    @staticmethod
+    def _sender(
+        found: tuple[ResolvedAgency, bool] | None, system_id: str, facts: PackageFacts
+    ) -> ResolvedAgency:
         if found is None:
             raise RoutingError(
                 f"sender {facts.sender_code} is not in the directory",
@@ -281,15 +305,16 @@ class IntakeService:
             )
         return sender
 
-    def _route(
+    def _status_recipients(
         self, uow: UnitOfWork, facts: PackageFacts, sender: ResolvedAgency
     ) -> list[Recipient]:
-        if facts.kind is PackageKind.DOCUMENT:
-            recipients = self._resolve_all(uow, facts.to)
-        elif facts.status_code == StatusCode.TAKE_BACK_REQUEST.value:
-            recipients = self._take_back(uow, facts, sender)
-        else:
-            recipients = [self._status_target(uow, facts, sender)]
+        if facts.status_code == StatusCode.TAKE_BACK_REQUEST.value:
+            return self._take_back(uow, facts, sender)
+        return [self._status_target(uow, facts, sender)]
+
+    @staticmethod
+    def _usable(recipients: list[Recipient]) -> list[Recipient]:
+        """Each recipient once; a locked one refuses the whole package."""
         recipients = unique_recipients(recipients)
         for recipient in recipients:
             if recipient.locked:
@@ -302,18 +327,7 @@ class IntakeService:
 
     @staticmethod
     def _resolve_all(uow: UnitOfWork, codes: list[str]) -> list[Recipient]:
-        found = uow.hub.resolve_agencies(codes)
-        out: list[Recipient] = []
-        for code in codes:
-            agency = found.get(code.strip().upper())
-            if agency is None:
-                raise RoutingError(
-                    f"recipient {code} is not in the directory",
-                    code="recipient.unknown",
-                    recipient=code,
-                )
-            out.append(Recipient(agency.agency_id, code, agency.locked))
-        return out
+        return _listed(uow.hub.resolve_agencies(codes), codes)
 
     def _status_target(
         self, uow: UnitOfWork, facts: PackageFacts, reporter: ResolvedAgency
@@ -459,6 +473,22 @@ class IntakeService:
             duplicate=False,
             deliveries=tuple(refs),
         )
+
+
+def _listed(found: dict[str, ResolvedAgency], codes: list[str]) -> list[Recipient]:
+    """The recipients ``codes`` name, in order, from the agencies they resolved to
+    (identifier key → agency); an unknown one refuses the whole package."""
+    out: list[Recipient] = []
+    for code in codes:
+        agency = found.get(identifier_key(code))
+        if agency is None:
+            raise RoutingError(
+                f"recipient {code} is not in the directory",
+                code="recipient.unknown",
+                recipient=code,
+            )
+        out.append(Recipient(agency.agency_id, code, agency.locked))
+    return out
 
 
 def _check_trace(facts: PackageFacts) -> None:

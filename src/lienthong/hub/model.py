@@ -149,6 +149,42 @@ def push_backoff(attempts: int, *, base_s: float = 5.0, cap_s: float = 3600.0) -
     return timedelta(seconds=min(cap_s, base_s * (2 ** min(exponent, 30))))
 
 
+@dataclass(frozen=True, slots=True)
+class DedupKey:
+    """A dedup key before the sender is known: the parts around the sender's id.
+
+    The key is the SHA-256 (hex) of ``before + sender + after`` (UTF-8), so a database
+    that finds the sender can compute it in the same statement (``pgsql.INTAKE_READS``)."""
+
+    before: str
+    after: str
+
+    def for_sender(self, sender: str) -> str:
+        """The key, for the sender's id."""
+        data = (self.before + sender.strip().upper() + self.after).encode("utf-8")
+        return hashlib.sha256(data).hexdigest()
+
+
+def dedup_key_parts(
+    kind: PackageKind,
+    *,
+    document_id: str,
+    business_type: int | None = None,
+    status_code: str | None = None,
+    status_timestamp: str | None = None,
+    content_sha256: str | None = None,
+) -> DedupKey:
+    """What makes two sends the same send, around the sender (see :func:`dedup_key`)."""
+    sep = "\x1f"
+    if kind is PackageKind.DOCUMENT:
+        after = [str(business_type or 0)]
+        if business_type == 2 and content_sha256:
+            after.append(content_sha256)
+        return DedupKey(sep.join(["document", document_id.strip(), ""]), sep + sep.join(after))
+    after = [status_code or "", status_timestamp or ""]
+    return DedupKey(sep.join(["status", document_id.strip(), ""]), sep + sep.join(after))
+
+
 def dedup_key(
     kind: PackageKind,
     *,
@@ -165,19 +201,15 @@ def dedup_key(
     hash, since one document may be updated several times. A status: (DocumentId,
     reporter, status code, timestamp). Sender ids are compared upper-cased.
     """
-    if kind is PackageKind.DOCUMENT:
-        parts = ["document", document_id.strip(), sender.strip().upper(), str(business_type or 0)]
-        if business_type == 2 and content_sha256:
-            parts.append(content_sha256)
-    else:
-        parts = [
-            "status",
-            document_id.strip(),
-            sender.strip().upper(),
-            status_code or "",
-            status_timestamp or "",
-        ]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    parts = dedup_key_parts(
+        kind,
+        document_id=document_id,
+        business_type=business_type,
+        status_code=status_code,
+        status_timestamp=status_timestamp,
+        content_sha256=content_sha256,
+    )
+    return parts.for_sender(sender)
 
 
 # -- ids ---------------------------------------------------------------------------------

@@ -151,6 +151,43 @@ SELECT i.key, a.id, a.qcvn_id, a.qd20_id, a.state
 
 DUPLICATE = "SELECT id, kind, document_id, sha256 FROM hub_packages WHERE dedup_key = %(key)s"
 
+#: Intake's planning reads of a document in one statement (``HubRepository.intake_reads``):
+#: the sender by its identifier key and whether ``system_id`` hosts it; the first send
+#: under the dedup key, which the statement completes with the sender's id
+#: (``model.DedupKey``: SHA-256 of ``before || id || after``) and its deliveries; the
+#: agencies of ``keys``, and the webhooks of the active systems hosting them. One row.
+INTAKE_READS = """
+WITH s AS (
+  SELECT a.id, a.qcvn_id, a.qd20_id, a.state, h.system_id AS hosted_by
+    FROM agency_identifiers i
+    JOIN agencies a ON a.id = i.agency_id
+    LEFT JOIN hub_system_agencies h ON h.agency_id = a.id AND h.system_id = %(system_id)s
+   WHERE i.key = %(sender_key)s
+   LIMIT 1
+), dup AS (
+  SELECT p.id, p.kind, p.document_id, p.sha256
+    FROM s JOIN hub_packages p
+      ON p.dedup_key = encode(sha256(%(key_before)s::bytea || convert_to(s.id::text, 'UTF8')
+                                     || %(key_after)s::bytea), 'hex')
+), r AS (
+  SELECT i.key, a.id, a.qcvn_id, a.qd20_id, a.state
+    FROM agency_identifiers i JOIN agencies a ON a.id = i.agency_id
+   WHERE i.key = ANY(%(keys)s)
+)
+SELECT s.id, s.qcvn_id, s.qd20_id, s.state, s.hosted_by,
+       dup.id, dup.kind, dup.document_id, dup.sha256,
+       (SELECT json_agg(json_build_array(d.id, d.recipient_code) ORDER BY d.id)
+          FROM hub_deliveries d WHERE d.package_id = dup.id),
+       (SELECT json_agg(json_build_array(r.key, r.id, r.qcvn_id, r.qd20_id, r.state)) FROM r),
+       (SELECT json_agg(json_build_array(sa.agency_id, y.system_id, y.webhook_url)
+                        ORDER BY y.system_id)
+          FROM hub_system_agencies sa JOIN hub_systems y ON y.system_id = sa.system_id
+         WHERE sa.agency_id IN (SELECT id FROM r) AND y.webhook_url IS NOT NULL
+           AND y.state = %(active)s)
+  FROM (SELECT 1) AS one
+  LEFT JOIN s ON true
+  LEFT JOIN dup ON true"""
+
 PACKAGE_DELIVERY_REFS = (
     "SELECT id, recipient_code FROM hub_deliveries WHERE package_id = %(id)s ORDER BY id"
 )

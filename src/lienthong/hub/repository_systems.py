@@ -7,7 +7,7 @@ repository never sees a secret in clear. It never commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -163,23 +163,8 @@ class SystemRepository:
                 {"agencies": list(agency_ids), "active": SystemState.ACTIVE.value},
             )
         else:
-            rows = self._webhook_rows(agency_ids)
-        out: dict[int, tuple[str, str]] = {}
-        for agency_id, system_id, url in rows:
-            out.setdefault(int(agency_id), (system_id, url))
-        return out
-
-    def _webhook_rows(self, agency_ids: Sequence[int]) -> Sequence[Any]:
-        return self._session.execute(
-            select(sa_.c.agency_id, s.c.system_id, s.c.webhook_url)
-            .join(s, s.c.system_id == sa_.c.system_id)
-            .where(
-                sa_.c.agency_id.in_(list(agency_ids)),
-                s.c.webhook_url.is_not(None),
-                s.c.state == SystemState.ACTIVE.value,
-            )
-            .order_by(s.c.system_id)
-        ).all()
+            rows = webhook_rows(self._session, agency_ids)
+        return webhook_map(rows)
 
     def _to_system(self, row: Row[Any]) -> System:
         return System(
@@ -297,3 +282,27 @@ class SystemRepository:
         """Forget nonces whose window has passed; how many."""
         result = self._session.execute(delete(hub_nonces).where(hub_nonces.c.expires_at < now))
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def webhook_rows(session: Session, agency_ids: Sequence[int]) -> Sequence[Any]:
+    """(agency id, system id, webhook URL) of the active systems with a webhook hosting
+    ``agency_ids``, by system id (the portable form of ``pgsql.WEBHOOK_TARGETS``)."""
+    return session.execute(
+        select(sa_.c.agency_id, s.c.system_id, s.c.webhook_url)
+        .join(s, s.c.system_id == sa_.c.system_id)
+        .where(
+            sa_.c.agency_id.in_(list(agency_ids)),
+            s.c.webhook_url.is_not(None),
+            s.c.state == SystemState.ACTIVE.value,
+        )
+        .order_by(s.c.system_id)
+    ).all()
+
+
+def webhook_map(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[str, str]]:
+    """Agency → (system id, URL) from :func:`webhook_rows`' rows: the first (lowest
+    system id) for each agency."""
+    out: dict[int, tuple[str, str]] = {}
+    for agency_id, system_id, url in rows:
+        out.setdefault(int(agency_id), (system_id, url))
+    return out
