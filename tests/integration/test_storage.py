@@ -251,3 +251,47 @@ def test_file_store_layout_and_read_only_files(tmp_path: Path) -> None:
     assert path.read_bytes() == b"layout"
     assert path.stat().st_mode & 0o222 == 0
     assert list((tmp_path / "blobs" / "tmp").iterdir()) == []
+
+
+def test_file_store_fsyncs_every_directory_entry_a_blob_adds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A blob in a new ``ab/cd/`` directory adds three entries (the file, ``cd`` in
+    ``ab``, ``ab`` in the root): all are fsynced before put returns, or a crash after the
+    commit could lose the blob's path. A blob in existing directories adds one."""
+    from lienthong.storage import files
+
+    synced: list[Path] = []
+    real = files._fsync_dir
+
+    def recording(path: Path) -> None:
+        synced.append(path)
+        real(path)
+
+    monkeypatch.setattr(files, "_fsync_dir", recording)
+    root = tmp_path / "blobs"
+    store = FileBlobStore(root)
+    first = store.put(b"first blob")
+    leaf = store.path_of(first.sha256).parent
+    assert sorted(synced) == sorted([leaf, leaf.parent, root])
+
+    synced.clear()
+    sibling = next(
+        data
+        for n in range(100_000)
+        if hashlib.sha256(data := f"sibling {n}".encode()).hexdigest()[:4] == first.sha256[:4]
+    )
+    store.put(sibling)
+    assert synced == [leaf]
+
+    synced.clear()
+    cousin = next(
+        data
+        for n in range(100_000)
+        if (key := hashlib.sha256(data := f"cousin {n}".encode()).hexdigest())[:2]
+        == first.sha256[:2]
+        and key[2:4] != first.sha256[2:4]
+    )
+    ref = store.put(cousin)
+    new_leaf = store.path_of(ref.sha256).parent
+    assert sorted(synced) == sorted([new_leaf, leaf.parent])

@@ -5,7 +5,9 @@ stream as it goes; bytes are hashed first, to find an existing blob, unless the 
 gives the hash), fsyncs the file, then renames it into place (atomic on one file system)
 and fsyncs the directory. A crash leaves at most a stray file in ``tmp/``, never a
 half-written blob. Two writers of the same content both rename identical bytes: harmless.
-Directories are made when a rename or create first finds them missing, not per call.
+Directories are made when a rename or create first finds them missing, not per call; a
+directory made for a blob is fsynced in its parent too, so the blob's path survives a
+crash, not only its last entry.
 
 With ``direct_io`` (the default; setting ``blob_direct_io``) blob bytes are written and
 read past the page cache, with ``O_DIRECT`` (:mod:`lienthong.storage.direct`), falling
@@ -104,10 +106,13 @@ class FileBlobStore:
                     return
             try:
                 os.replace(tmp, target)
+                made: list[Path] = []
             except FileNotFoundError:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                made = _make_dirs(target.parent, self.root)
                 os.replace(tmp, target)
             _fsync_dir(target.parent)
+            for directory in made:  # its entry in its parent must last too
+                _fsync_dir(directory.parent)
         except OSError as exc:
             raise _io_error("cannot store a blob", exc) from exc
         finally:
@@ -196,6 +201,22 @@ def _copy_hashing(
         digest.update(chunk)
         writer.write(chunk)
     return digest.hexdigest(), size
+
+
+def _make_dirs(path: Path, root: Path) -> list[Path]:
+    """Make ``path`` and its missing parents up to ``root``; the directories this call
+    made or found made by a concurrent writer (whose parent's fsync it may not have seen
+    through), deepest first: their entries are new, and must be fsynced in their
+    parents as the blob's is in its own."""
+    missing: list[Path] = []
+    current = path
+    while current != root and not current.is_dir():
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir()
+    return missing
 
 
 def _fsync_dir(path: Path) -> None:
