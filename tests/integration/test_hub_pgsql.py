@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,12 @@ from hubkit import G12, G22, H08, H41, HubWorld, build_world
 from lienthong.clock import FixedClock
 from lienthong.db import migrate
 from lienthong.db.engine import make_engine
-from lienthong.db.tables import hub_audit, hub_packages
+from lienthong.db.tables import hub_audit, hub_deliveries, hub_packages
 from lienthong.db.uow import UnitOfWork, uow_factory
 from lienthong.hub.model import PackageKind, dedup_key_parts
 from lienthong.hub.records import IntakeResult
 from lienthong.hub.repository import NOTIFY_CHANNEL, HubRepository
+from lienthong.hub.repository_audit import AuditRepository
 from lienthong.hub.repository_systems import SystemRepository
 
 pytestmark = pytest.mark.postgres
@@ -171,6 +172,89 @@ def vars_of(agency: Any) -> tuple[int, str, bool]:
 def fast_deliveries(world: HubWorld, ids: list[str]) -> list[Any]:
     with world.uow() as uow:
         return uow.hub.deliveries(ids)
+
+
+def test_intake_writes_in_one_statement_what_the_core_statements_write(
+    pg_uow: Callable[[], UnitOfWork], tmp_path: Path
+) -> None:
+    """The package, its deliveries and the audit entry written by ``pgsql.INTAKE_WRITE``
+    (the prelude of the entry) read back as those written one statement at a time."""
+    world = build_world(pg_uow, tmp_path / "blobs")
+    with world.uow() as uow:
+        found = uow.hub.resolve_agencies([G22, H41, G12])
+    sender, h41, g12 = (found[c].agency_id for c in (G22, H41, G12))
+    now = world.clock.now()
+
+    def rows(tag: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        package = {
+            "id": f"P{tag}",
+            "kind": "status",
+            "sha256": "a" * 64,
+            "size": 12,
+            "system_id": "sys-vpcp",
+            "sender_id": sender,
+            "sender_code": G22,
+            "document_id": "000.00.00.G22,2026/05/10,7/VPCP-TTĐT",
+            "code": None,
+            "subject": "Trích yếu có dấu: “ngoặc” và \\ gạch",
+            "business_type": None,
+            "business_document_id": None,
+            "status_code": "03",
+            "status_description": None,
+            "status_at": now - timedelta(minutes=3, microseconds=250),
+            "dedup_key": tag * 64,
+            "trace": '[{"organ_id":"000.00.00.G22","at":"2026-05-10T08:00:00+07:00"}]',
+            "received_at": now,
+        }
+        deliveries = [
+            {
+                "id": f"D{tag}{n}",
+                "package_id": f"P{tag}",
+                "recipient_id": agency,
+                "recipient_code": code,
+                "kind": "status",
+                "state": "pending",
+                "available_at": now,
+                "leased_by": None,
+                "leased_until": None,
+                "claims": 0,
+                "created_at": now,
+                "received_at": None,
+                "acked_at": None,
+                "ack_reason": None,
+                "push_state": push,
+                "push_attempts": 0,
+                "push_next_at": now if push == "pending" else None,
+                "push_error": None,
+            }
+            for n, (agency, code, push) in enumerate(((h41, H41, "pending"), (g12, G12, "none")))
+        ]
+        return package, deliveries
+
+    one_package, one_deliveries = rows("1")
+    core_package, core_deliveries = rows("2")
+    entry = ("intake", "sys-vpcp", "P", {"deliveries": 2})
+    with world.uow() as uow:
+        prelude = uow.hub.intake_writes(one_package, one_deliveries, [h41, g12], push=True)
+        assert prelude is not None
+        [one] = uow.hub_audit.append([entry], now, prelude=prelude)
+        core = HubRepository(uow.session, fast=False)
+        assert core.intake_writes(core_package, core_deliveries, [h41], push=False) is None
+        core.add_package(core_package)
+        core.add_deliveries(core_deliveries)
+        [two] = AuditRepository(uow.session, fast=False).append([entry], now)
+        stored = {r.id: _as_dict(r) for r in uow.session.execute(select(hub_packages))}
+        delivered = {r.id: _as_dict(r) for r in uow.session.execute(select(hub_deliveries))}
+        uow.commit()
+    assert stored["P1"] == one_package
+    assert {**stored["P2"], "id": "P1", "dedup_key": "1" * 64} == stored["P1"]
+    for n in (0, 1):
+        first, second = delivered[f"D1{n}"], delivered[f"D2{n}"]
+        assert {**second, "id": first["id"], "package_id": "P1"} == first
+        assert first == {k: first[k] for k in one_deliveries[n]}
+    assert two.seq == one.seq + 1
+    assert two.prev_hash == one.hash
+    assert world.hub.audit.verify().ok
 
 
 def test_driver_errors_come_back_as_sqlalchemy_errors(

@@ -30,6 +30,7 @@ from lienthong.hub.audit_chain import (
     sign_checkpoint,
     verify_chain,
 )
+from lienthong.hub.pgsql import Prelude
 from lienthong.pki.model import SigningIdentity
 
 log = logging.getLogger("lienthong.hub.audit")
@@ -59,9 +60,17 @@ class AuditLog:
         """The hub's signing identity, if one is configured."""
         return self._identity()
 
-    def append(self, uow: UnitOfWork, entries: Sequence[Entry], at: datetime) -> list[AuditEntry]:
-        """Append ``entries``; sign a checkpoint when one falls on a multiple of N."""
-        made = uow.hub_audit.append(entries, at)
+    def append(
+        self,
+        uow: UnitOfWork,
+        entries: Sequence[Entry],
+        at: datetime,
+        *,
+        prelude: Prelude | None = None,
+    ) -> list[AuditEntry]:
+        """Append ``entries``; sign a checkpoint when one falls on a multiple of N.
+        ``prelude``: the use case's writes, made in the entry's statement (PostgreSQL)."""
+        made = uow.hub_audit.append(entries, at, prelude=prelude)
         every = self.checkpoint_every
         if every > 0:
             for entry in made:

@@ -211,7 +211,8 @@ class IntakeService:
             woken = [r.agency_id for r in plan.recipients]
             if uow.hub.dialect == "postgresql":
                 size = self._put(data, sha256)
-                with uow.hub.batched():  # the writes go out together (a few round trips)
+                # One statement, unless there are links: then the writes go out together.
+                with uow.hub.batched() if plan.links else contextlib.nullcontext():
                     result = self._store(uow, plan, sha256, size, now)
                 uow.commit()
                 return result, woken, bool(plan.pushed)
@@ -399,56 +400,63 @@ class IntakeService:
         package_id = self._ids(now)
         hub_entry = TraceEntry(self._organ_id, now.astimezone(VN_TZ).replace(microsecond=0))
         refs = [DeliveryRef(self._ids(now), r.code) for r in recipients]
-        uow.hub.add_package(
-            {
-                "id": package_id,
-                "kind": facts.kind.value,
-                "sha256": sha256,
-                "size": size,
-                "system_id": system_id,
-                "sender_id": plan.sender.agency_id,
-                "sender_code": facts.sender_code,
-                "document_id": facts.document_id,
-                "code": facts.code,
-                "subject": facts.subject,
-                "business_type": facts.business_type,
-                "business_document_id": facts.business_document_id,
-                "status_code": facts.status_code,
-                "status_description": facts.status_description,
-                "status_at": facts.status_at,
-                "dedup_key": plan.key,
-                "trace": trace_to_json([*facts.trace, hub_entry]),
-                "received_at": now,
-            }
-        )
-        uow.hub.add_deliveries(
-            [
-                delivery_row(
-                    ref=ref,
-                    recipient=r,
-                    kind=facts.kind,
-                    push=r.agency_id in plan.pushed,
-                    package_id=package_id,
-                    now=now,
-                )
-                for ref, r in zip(refs, recipients, strict=True)
-            ]
-        )
-        kind = LinkKind.of_business_type(facts.business_type or 0)
-        if kind is not None and plan.links:
-            uow.hub.add_links(
-                [
-                    {
-                        "document_id": target[:MAX_ID],
-                        "kind": kind.value,
-                        "package_id": package_id,
-                        "linked_document_id": facts.document_id,
-                        "reason": facts.business_reason,
-                        "created_at": now,
-                    }
-                    for target in plan.links
-                ]
+        package = {
+            "id": package_id,
+            "kind": facts.kind.value,
+            "sha256": sha256,
+            "size": size,
+            "system_id": system_id,
+            "sender_id": plan.sender.agency_id,
+            "sender_code": facts.sender_code,
+            "document_id": facts.document_id,
+            "code": facts.code,
+            "subject": facts.subject,
+            "business_type": facts.business_type,
+            "business_document_id": facts.business_document_id,
+            "status_code": facts.status_code,
+            "status_description": facts.status_description,
+            "status_at": facts.status_at,
+            "dedup_key": plan.key,
+            "trace": trace_to_json([*facts.trace, hub_entry]),
+            "received_at": now,
+        }
+        deliveries = [
+            delivery_row(
+                ref=ref,
+                recipient=r,
+                kind=facts.kind,
+                push=r.agency_id in plan.pushed,
+                package_id=package_id,
+                now=now,
             )
+            for ref, r in zip(refs, recipients, strict=True)
+        ]
+        woken = [r.agency_id for r in recipients]
+        kind = LinkKind.of_business_type(facts.business_type or 0)
+        links: list[dict[str, object]] = []
+        if kind is not None:
+            links = [
+                {
+                    "document_id": target[:MAX_ID],
+                    "kind": kind.value,
+                    "package_id": package_id,
+                    "linked_document_id": facts.document_id,
+                    "reason": facts.business_reason,
+                    "created_at": now,
+                }
+                for target in plan.links
+            ]
+        # On PostgreSQL the package, its deliveries and the NOTIFY go out in the audit
+        # entry's statement (links, rare, refer to the package row: not then).
+        prelude = (
+            None
+            if links
+            else uow.hub.intake_writes(package, deliveries, woken, push=bool(plan.pushed))
+        )
+        if prelude is None:
+            uow.hub.add_package(package)
+            uow.hub.add_deliveries(deliveries)
+            uow.hub.add_links(links)
         data: dict[str, object] = {
             "kind": facts.kind.value,
             "sha256": sha256,
@@ -459,12 +467,13 @@ class IntakeService:
         }
         if facts.status_code:
             data["status_code"] = facts.status_code
-        if kind is not None and plan.links:
+        if kind is not None and links:
             data["links"] = {kind.value: plan.links}
-        # NOTIFY is delivered at commit; sent before the audit entry, which comes last so
-        # that the audit head row stays locked as briefly as possible.
-        uow.hub.notify((r.agency_id for r in recipients), push=bool(plan.pushed))
-        self._audit.append(uow, [("intake", system_id, package_id, data)], now)
+        if prelude is None:
+            # NOTIFY is delivered at commit; sent before the audit entry, which comes last
+            # so that the audit head row stays locked as briefly as possible.
+            uow.hub.notify(woken, push=bool(plan.pushed))
+        self._audit.append(uow, [("intake", system_id, package_id, data)], now, prelude=prelude)
         return IntakeResult(
             package_id=package_id,
             kind=facts.kind,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -330,13 +331,22 @@ AUDIT_TAKE_HEAD = (
     "UPDATE hub_audit_head SET seq = seq + %(n)s WHERE id = %(id)s RETURNING seq, hash"
 )
 AUDIT_SET_HASH = "UPDATE hub_audit_head SET hash = %(hash)s WHERE id = %(id)s"
-#: One entry appended in one statement: the head row locked and moved on, the entry's
-#: hash computed here as :func:`.audit_chain.entry_hash` does (SHA-256 of the previous
-#: hash, then the canonical JSON, whose parts around the number are ``before`` and
-#: ``after``), the entry inserted. ``FOR UPDATE`` waits for a concurrent append and then
-#: reads the head it committed, so the entry chains to the one committed just before it.
-AUDIT_APPEND_ONE = """
-WITH head AS (
+
+
+def audit_append(before: str = "", join: str = "") -> str:
+    """One audit entry appended in one statement: the head row locked and moved on, the
+    entry's hash computed here as :func:`.audit_chain.entry_hash` does (SHA-256 of the
+    previous hash, then the canonical JSON, whose parts around the number are ``before``
+    and ``after``), the entry inserted. ``FOR UPDATE`` waits for a concurrent append and
+    then reads the head it committed, so the entry chains to the one committed just
+    before it.
+
+    ``before``: other common table expressions to run in the same statement (``name AS
+    (…), ``); ``join``: those of them, of one row each, that the final insert reads
+    (a plain ``SELECT`` in ``WITH`` runs only if something reads it). Both are this
+    module's constants, never input."""
+    return f"""
+WITH {before}head AS (
   SELECT seq, hash FROM hub_audit_head WHERE id = %(id)s FOR UPDATE
 ), moved AS (
   UPDATE hub_audit_head h
@@ -350,8 +360,43 @@ WITH head AS (
 )
 INSERT INTO hub_audit (seq, at, action, actor, subject, data, prev_hash, hash)
 SELECT seq, %(at)s::timestamptz, %(action)s, %(actor)s, %(subject)s, %(data)s, prev_hash, hash
-  FROM moved
-RETURNING seq, prev_hash, hash"""
+  FROM moved{join}
+RETURNING seq, prev_hash, hash"""  # noqa: S608 - fixed SQL (see above)
+
+
+AUDIT_APPEND_ONE = audit_append()
+
+
+def _insert_from_json(table: str, columns: Sequence[str], function: str, param: str) -> str:
+    names = ", ".join(columns)
+    return (
+        f"INSERT INTO {table} ({names}) SELECT {names}"  # noqa: S608 - our names
+        f" FROM {function}(NULL::{table}, %({param})s::json)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Prelude:
+    """Writes that go out in the statement of the audit entry appended after them (an
+    :func:`audit_append` statement with ``before``; ``params``: theirs)."""
+
+    sql: str
+    params: dict[str, Any]
+
+
+#: What an accepted package writes besides its links, with its audit entry, in one
+#: statement (``HubRepository.intake_writes``): the package row (``package``: a JSON
+#: object of :data:`PACKAGE_COLUMNS`), its deliveries (``deliveries``: a JSON array of
+#: objects of :data:`DELIVERY_COLUMNS`), the NOTIFY, and the entry.
+INTAKE_WRITE = audit_append(
+    before=(
+        f"package AS ({_insert_from_json('hub_packages', PACKAGE_COLUMNS, 'json_populate_record', 'package')}), "
+        f"deliveries AS ({_insert_from_json('hub_deliveries', DELIVERY_COLUMNS, 'json_populate_recordset', 'deliveries')}), "
+        "notified AS (SELECT pg_notify(%(channel)s, %(payload)s) AS sent), "
+    ),
+    join=" CROSS JOIN notified",
+)
+
 AUDIT_COLUMNS = ("seq", "at", "action", "actor", "subject", "data", "prev_hash", "hash")
 INSERT_AUDIT = insert_sql("hub_audit", AUDIT_COLUMNS)
 INSERT_CHECKPOINT = insert_sql(

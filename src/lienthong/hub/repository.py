@@ -8,8 +8,10 @@ are in :mod:`.repository_deliveries`.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, and_, insert, or_, select, text, update
@@ -40,6 +42,21 @@ _BATCH = 500
 
 d = hub_deliveries
 p = hub_packages
+
+
+def notify_payload(agency_ids: Iterable[int], *, push: bool) -> str:
+    """The NOTIFY payload for new deliveries to ``agency_ids``: their ids, after
+    :data:`PUSH_MARK` when some are to be pushed; cut below PostgreSQL's limit of 8000
+    bytes."""
+    ids = [str(a) for a in sorted(set(agency_ids))]
+    return ",".join([PUSH_MARK, *ids] if push and ids else ids)[:7900]
+
+
+def _json_value(value: object) -> str:
+    """Rows as JSON for ``json_populate_record``: instants in ISO 8601 with their offset."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
 class ResolvedAgency:
@@ -102,19 +119,43 @@ class HubRepository(DeliveryQueries):
         with self._pg.pipeline():
             yield
 
+    def intake_writes(
+        self,
+        package: Mapping[str, Any],
+        deliveries: Sequence[Mapping[str, Any]],
+        agency_ids: Iterable[int],
+        *,
+        push: bool,
+    ) -> pgsql.Prelude | None:
+        """On PostgreSQL, what :meth:`add_package`, :meth:`add_deliveries` and
+        :meth:`notify` would do, as a prelude to the intake's audit entry: all in one
+        statement (``pgsql.INTAKE_WRITE``), where they were four. ``None`` elsewhere: make
+        the three calls."""
+        if self._pg is None:
+            return None
+        payload = notify_payload(agency_ids, push=push)
+        return pgsql.Prelude(
+            pgsql.INTAKE_WRITE,
+            {
+                "package": json.dumps(package, default=_json_value),
+                "deliveries": json.dumps(list(deliveries), default=_json_value),
+                "channel": NOTIFY_CHANNEL,
+                "payload": payload,
+            },
+        )
+
     def notify(self, agency_ids: Iterable[int], *, push: bool = True) -> None:
         """On PostgreSQL, NOTIFY the hub's channel (delivered at commit) with the agencies;
         ``push``: some of the new deliveries are to be pushed (wakes the push workers)."""
         if self.dialect != "postgresql":
             return
-        ids = [str(a) for a in sorted(set(agency_ids))]
-        payload = ",".join([PUSH_MARK, *ids] if push and ids else ids)
+        payload = notify_payload(agency_ids, push=push)
         if payload and self._pg is not None:
-            self._pg.execute(pgsql.NOTIFY, {"channel": NOTIFY_CHANNEL, "payload": payload[:7900]})
+            self._pg.execute(pgsql.NOTIFY, {"channel": NOTIFY_CHANNEL, "payload": payload})
         elif payload:
             self._session.execute(
                 text("SELECT pg_notify(:channel, :payload)"),
-                {"channel": NOTIFY_CHANNEL, "payload": payload[:7900]},
+                {"channel": NOTIFY_CHANNEL, "payload": payload},
             )
 
     # -- the directory, as routing needs it ---------------------------------------------

@@ -39,13 +39,20 @@ class AuditRepository:
         self._pg = pgsql.pg_cursor(session) if fast else None
 
     def append(
-        self, entries: Sequence[tuple[str, str, str, dict[str, Any]]], at: datetime
+        self,
+        entries: Sequence[tuple[str, str, str, dict[str, Any]]],
+        at: datetime,
+        *,
+        prelude: pgsql.Prelude | None = None,
     ) -> list[AuditEntry]:
-        """Append ``(action, actor, subject, data)`` entries; return them as chained."""
+        """Append ``(action, actor, subject, data)`` entries; return them as chained.
+        ``prelude``: writes to make in the same statement as the one entry (PostgreSQL)."""
+        if prelude is not None and (self._pg is None or len(entries) != 1):
+            raise ValueError("a prelude goes with one entry, on PostgreSQL")
         if not entries:
             return []
         if self._pg is not None and len(entries) == 1:
-            return [self._append_one(*entries[0], at)]
+            return [self._append_one(*entries[0], at, prelude=prelude)]
         row: Any
         if self._pg is not None:
             row = self._pg.one(pgsql.AUDIT_TAKE_HEAD, {"n": len(entries), "id": AUDIT_HEAD_ID})
@@ -91,16 +98,24 @@ class AuditRepository:
         return made
 
     def _append_one(
-        self, action: str, actor: str, subject: str, data: dict[str, Any], at: datetime
+        self,
+        action: str,
+        actor: str,
+        subject: str,
+        data: dict[str, Any],
+        at: datetime,
+        *,
+        prelude: pgsql.Prelude | None = None,
     ) -> AuditEntry:
         """One entry in one statement, numbered and hashed by PostgreSQL
-        (:data:`.pgsql.AUDIT_APPEND_ONE`): no round trip while the head row is locked."""
+        (:func:`.pgsql.audit_append`): no round trip while the head row is locked."""
         assert self._pg is not None  # noqa: S101 - PostgreSQL only
         draft = AuditEntry(0, at, action, actor, subject, data, "", "")
         before, after = canonical_around_seq(draft)
         row = self._pg.one(
-            pgsql.AUDIT_APPEND_ONE,
+            pgsql.AUDIT_APPEND_ONE if prelude is None else prelude.sql,
             {
+                **(prelude.params if prelude is not None else {}),
                 "id": AUDIT_HEAD_ID,
                 "before": before,
                 "after": after,
