@@ -257,6 +257,36 @@ def test_intake_writes_in_one_statement_what_the_core_statements_write(
     assert world.hub.audit.verify().ok
 
 
+def test_a_delivery_update_with_its_audit_entry_writes_what_the_core_update_writes(
+    pg_uow: Callable[[], UnitOfWork], tmp_path: Path
+) -> None:
+    world = build_world(pg_uow, tmp_path / "blobs")
+    sent = world.send("sys-vpcp", world.document(G22, [H41, G12]))
+    first, second = (ref.delivery_id for ref in sent.deliveries)
+    now = world.clock.now()
+    values = {"state": "done", "acked_at": now, "ack_reason": "đã xử lý", "leased_by": "sys-x"}
+    entry = ("ack", "sys-x", first, {"state": "done"})
+    with world.uow() as uow:
+        prelude = uow.hub.delivery_update(first, values)
+        assert prelude is not None
+        [one] = uow.hub_audit.append([entry], now, prelude=prelude)
+        core = HubRepository(uow.session, fast=False)
+        assert core.delivery_update(second, values) is None
+        core.set_delivery(second, values)
+        [two] = AuditRepository(uow.session, fast=False).append([entry], now)
+        rows = {r.id: _as_dict(r) for r in uow.session.execute(select(hub_deliveries))}
+        uow.commit()
+    assert {k: rows[first][k] for k in values} == values
+    assert {
+        **rows[second],
+        "id": first,
+        "recipient_id": rows[first]["recipient_id"],
+        "recipient_code": rows[first]["recipient_code"],
+    } == rows[first]
+    assert two.seq == one.seq + 1
+    assert world.hub.audit.verify().ok
+
+
 def test_driver_errors_come_back_as_sqlalchemy_errors(
     pg_uow: Callable[[], UnitOfWork], tmp_path: Path
 ) -> None:

@@ -225,9 +225,11 @@ class DeliveryService:
                     "leased_by": system_id,
                 }
             data = {"state": state.value, "reason": reason} if reason else {"state": state.value}
-            with uow.hub.batched():  # the update goes out with the audit append
+            # On PostgreSQL the update goes out in the audit entry's statement.
+            prelude = uow.hub.delivery_update(delivery_id, values)
+            if prelude is None:
                 uow.hub.set_delivery(delivery_id, values)
-                self._audit.append(uow, [("ack", system_id, delivery_id, data)], now)
+            self._audit.append(uow, [("ack", system_id, delivery_id, data)], now, prelude=prelude)
             uow.commit()
         return AckResult(delivery_id=delivery_id, state=new, lease_until=until)
 

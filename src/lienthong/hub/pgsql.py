@@ -404,10 +404,17 @@ INSERT_CHECKPOINT = insert_sql(
 )
 
 
-def update_delivery_sql(columns: Sequence[str]) -> str:
-    """``UPDATE hub_deliveries SET … WHERE id = %(id)s`` for ``columns`` (table columns)."""
+def update_delivery_sql(columns: Sequence[str], prefix: str = "") -> str:
+    """``UPDATE hub_deliveries SET … WHERE id = %(id)s`` for ``columns`` (table columns);
+    parameters named ``prefix`` + column (and ``prefix + "id"``)."""
     unknown = set(columns) - set(DELIVERY_COLUMNS)
     if unknown or "id" in columns:
         raise ValueError(f"not updatable delivery columns: {sorted(unknown) or ['id']}")
-    sets = ", ".join(f"{c} = %({c})s" for c in columns)
-    return f"UPDATE hub_deliveries SET {sets} WHERE id = %(id)s"  # noqa: S608 - checked names
+    sets = ", ".join(f"{c} = %({prefix}{c})s" for c in columns)
+    return f"UPDATE hub_deliveries SET {sets} WHERE id = %({prefix}id)s"  # noqa: S608 - checked
+
+
+def update_delivery_then_audit_sql(columns: Sequence[str]) -> str:
+    """:func:`update_delivery_sql` (parameters prefixed ``d_``) in the statement of the
+    audit entry appended after it (:func:`audit_append`)."""
+    return audit_append(before=f"updated AS ({update_delivery_sql(columns, 'd_')}), ")

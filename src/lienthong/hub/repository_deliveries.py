@@ -157,6 +157,14 @@ class DeliveryQueries:
             query = query.with_for_update(of=d)
         return self._session.execute(query).first()
 
+    def delivery_update(self, delivery_id: str, values: Mapping[str, Any]) -> pgsql.Prelude | None:
+        """On PostgreSQL, :meth:`set_delivery` as a prelude to the audit entry that records
+        it: one statement where there were two and a pipeline. ``None`` elsewhere."""
+        if self._pg is None:
+            return None
+        params = {f"d_{column}": value for column, value in values.items()}
+        return pgsql.Prelude(_update_then_audit_sql(tuple(values)), {**params, "d_id": delivery_id})
+
     def set_delivery(self, delivery_id: str, values: Mapping[str, Any]) -> None:
         if self._pg is not None:
             sql = _update_sql(tuple(values))
@@ -189,6 +197,11 @@ class DeliveryQueries:
 @functools.lru_cache(maxsize=64)
 def _update_sql(columns: tuple[str, ...]) -> str:
     return pgsql.update_delivery_sql(columns)
+
+
+@functools.lru_cache(maxsize=64)
+def _update_then_audit_sql(columns: tuple[str, ...]) -> str:
+    return pgsql.update_delivery_then_audit_sql(columns)
 
 
 def _flag(condition: Any) -> Any:
