@@ -14,13 +14,21 @@ Steps: SHA-256 of the body; ``read_package`` (lazy attachments) + ``validate_pac
 the signature check (``SignatureChecker.check``, chain result cached as in the hub);
 request authentication (``SystemService.authenticate_system``: secrets, HMAC, nonce);
 ``FileBlobStore.put`` given the key; then ``IntakeService.send`` whole.
+
+CPU times move with whatever else the VM's host runs (±15 % between identical runs were
+seen). So the script also counts, over ``--counted`` more sends under ``cProfile``, what
+does not move: Python function calls per ``IntakeService.send``, the statements it sends
+to PostgreSQL (psycopg ``execute``/``executemany``) and the driver's waits for the server
+(``Connection.wait``: one per round trip, pipeline syncs and the commit included).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import hashlib
 import json
+import pstats
 import sys
 import tempfile
 import time
@@ -53,6 +61,7 @@ def cpu_ms(work: Callable[[bytes], object], packages: Sequence[bytes]) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packages", type=int, default=300)
+    parser.add_argument("--counted", type=int, default=50, help="sends counted (cProfile)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
@@ -71,9 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         total = args.packages + WARMUP
         made = [
             signed_package(identity, sender_code(0), [receiver_code(0)], n + 1, f"parts{n}")[1]
-            for n in range(total)
+            for n in range(total + args.counted)
         ]
-        warm, packages = made[:WARMUP], made[WARMUP:]
+        warm, packages = made[:WARMUP], made[WARMUP:total]
+        counted = made[total:]
         secret = world.secrets["sys-send-0"].encode()
         clock = SystemClock()
         signed = {
@@ -103,9 +113,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ),
             }
             figures = {name: cpu_ms(work, packages) for name, work in parts.items()}
+            counts = send_counts(lambda p: hub.intake.send("sys-send-0", p), counted)
 
     if args.json:
-        json.dump({"machine": machine(), "cpu_ms_per_package": figures}, sys.stdout, indent=1)
+        json.dump(
+            {"machine": machine(), "cpu_ms_per_package": figures, "per_send": counts},
+            sys.stdout,
+            indent=1,
+        )
         print()
         return 0
     baseline = figures["baseline: sha256 of the bytes"]
@@ -114,7 +129,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         ["part", "CPU ms", "× sha256"],
         [[name, round(ms, 2), round(ms / baseline, 1)] for name, ms in figures.items()],
     )
+    print_table(
+        f"IntakeService.send, counted over {args.counted} sends (cProfile)",
+        ["per send", "count"],
+        [[name, round(n, 1)] for name, n in counts.items()],
+    )
     return 0
+
+
+#: psycopg's calls counted per send: (module path ending, function) → figure name.
+_DRIVER_CALLS = {
+    ("psycopg/cursor.py", "execute"): "statements",
+    ("psycopg/cursor.py", "executemany"): "statements",
+    ("psycopg/connection.py", "wait"): "round trips (driver waits)",
+}
+
+
+def send_counts(send: Callable[[bytes], object], packages: Sequence[bytes]) -> dict[str, float]:
+    """Per send of ``packages``: Python function calls, statements, driver round trips."""
+    profile = cProfile.Profile()
+    profile.enable()
+    for data in packages:
+        send(data)
+    profile.disable()
+    stats = pstats.Stats(profile)
+    counts = {
+        "Python function calls": float(stats.total_calls),  # type: ignore[attr-defined]
+        "statements": 0.0,
+        "round trips (driver waits)": 0.0,
+    }
+    for (path, _line, name), (_prim, calls, *_rest) in stats.stats.items():  # type: ignore[attr-defined]
+        for (ending, function), figure in _DRIVER_CALLS.items():
+            if name == function and path.endswith(ending):
+                counts[figure] += calls
+    return {name: n / len(packages) for name, n in counts.items()}
 
 
 if __name__ == "__main__":
