@@ -18,8 +18,9 @@ request authentication (``SystemService.authenticate_system``: secrets, HMAC, no
 CPU times move with whatever else the VM's host runs (±15 % between identical runs were
 seen). So the script also counts, over ``--counted`` more sends under ``cProfile``, what
 does not move: Python function calls per ``IntakeService.send``, the statements it sends
-to PostgreSQL (psycopg ``execute``/``executemany``) and the driver's waits for the server
-(``Connection.wait``: one per round trip, pipeline syncs and the commit included).
+to PostgreSQL (psycopg ``execute``/``executemany``) and the driver's waits on the server
+(``Connection.wait``: one per statement, commit and pipeline step — a round trip each,
+except inside a pipeline, where several waits share one).
 """
 
 from __future__ import annotations
@@ -141,12 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 _DRIVER_CALLS = {
     ("psycopg/cursor.py", "execute"): "statements",
     ("psycopg/cursor.py", "executemany"): "statements",
-    ("psycopg/connection.py", "wait"): "round trips (driver waits)",
+    ("psycopg/connection.py", "wait"): "driver waits",
 }
 
 
 def send_counts(send: Callable[[bytes], object], packages: Sequence[bytes]) -> dict[str, float]:
-    """Per send of ``packages``: Python function calls, statements, driver round trips."""
+    """Per send of ``packages``: Python function calls, statements, driver waits."""
     profile = cProfile.Profile()
     profile.enable()
     for data in packages:
@@ -156,7 +157,7 @@ def send_counts(send: Callable[[bytes], object], packages: Sequence[bytes]) -> d
     counts = {
         "Python function calls": float(stats.total_calls),  # type: ignore[attr-defined]
         "statements": 0.0,
-        "round trips (driver waits)": 0.0,
+        "driver waits": 0.0,
     }
     for (path, _line, name), (_prim, calls, *_rest) in stats.stats.items():  # type: ignore[attr-defined]
         for (ending, function), figure in _DRIVER_CALLS.items():

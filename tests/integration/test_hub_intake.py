@@ -140,6 +140,19 @@ def test_a_locked_recipient_refuses_the_whole_package(world: HubWorld) -> None:
     assert world.blob_count() == 0
 
 
+def test_a_locked_sender_is_refused_and_nothing_is_stored(world: HubWorld) -> None:
+    data = world.document(G22, [H41])
+    world.hub.directory.lock(G22)
+    before = world.counts()
+
+    with pytest.raises(PermissionDenied) as caught:
+        world.send("sys-vpcp", data)
+
+    assert caught.value.code == "forbidden.sender_locked"
+    assert world.counts() == before
+    assert world.blob_count() == 0
+
+
 def test_an_altered_package_fails_its_signature(world: HubWorld) -> None:
     data = world.document(G22, [H41])
     tampered = data.replace("thử nghiệm".encode(), "thay đổi".encode(), 1)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 
 from hubkit import G12, G22, H08, H41, HubWorld, build_world
-from lienthong.clock import FixedClock
+from lienthong.clock import VN_TZ, FixedClock
 from lienthong.db import migrate
 from lienthong.db.engine import make_engine
 from lienthong.db.tables import hub_audit, hub_deliveries, hub_packages
@@ -118,6 +118,7 @@ def test_intake_reads_answer_as_the_core_ones(
     world.hub.systems.set_webhook("sys-nghean", "http://127.0.0.1:9/hook")
     package = world.document(G22, [H41, G12])
     sent = world.send("sys-vpcp", package)
+    world.hub.directory.lock(H08)
     with world.uow() as uow:
         stored = uow.session.execute(select(hub_packages.c.dedup_key)).scalar_one()
         sender_id = uow.hub.sender(G22, "sys-vpcp")
@@ -151,6 +152,8 @@ def test_intake_reads_answer_as_the_core_ones(
     nghean = first["agencies"][H41][0]
     assert first["webhooks"] == {nghean: ("sys-nghean", "http://127.0.0.1:9/hook")}
     assert results[1][0]["duplicate"] is None
+    assert results[1][0]["agencies"][H08][2] is True  # locked
+    assert first["agencies"][H41][2] is False
     assert results[2][0]["sender"][3] is False  # not hosted
     assert results[3][0]["sender"] is None
     assert results[3][0]["duplicate"] is None
@@ -201,7 +204,7 @@ def test_intake_writes_in_one_statement_what_the_core_statements_write(
             "business_document_id": None,
             "status_code": "03",
             "status_description": None,
-            "status_at": now - timedelta(minutes=3, microseconds=250),
+            "status_at": (now - timedelta(minutes=3, microseconds=250)).astimezone(VN_TZ),
             "dedup_key": tag * 64,
             "trace": '[{"organ_id":"000.00.00.G22","at":"2026-05-10T08:00:00+07:00"}]',
             "received_at": now,
@@ -251,7 +254,7 @@ def test_intake_writes_in_one_statement_what_the_core_statements_write(
     for n in (0, 1):
         first, second = delivered[f"D1{n}"], delivered[f"D2{n}"]
         assert {**second, "id": first["id"], "package_id": "P1"} == first
-        assert first == {k: first[k] for k in one_deliveries[n]}
+        assert first == one_deliveries[n]
     assert two.seq == one.seq + 1
     assert two.prev_hash == one.hash
     assert world.hub.audit.verify().ok

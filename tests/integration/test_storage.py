@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -257,8 +257,11 @@ def test_file_store_fsyncs_every_directory_entry_a_blob_adds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A blob in a new ``ab/cd/`` directory adds three entries (the file, ``cd`` in
-    ``ab``, ``ab`` in the root): all are fsynced before put returns, or a crash after the
-    commit could lose the blob's path. A blob in existing directories adds one."""
+    ``ab``, ``ab`` in the root), and the first one the root itself: all are fsynced before
+    put returns, or a crash after the commit could lose the blob's path. Later blobs in a
+    directory this store object already made durable add one. Another writer (here a
+    second store object, as another process would be) that finds the directories made
+    fsyncs their entries once itself: their maker may not have yet."""
     from lienthong.storage import files
 
     synced: list[Path] = []
@@ -268,30 +271,37 @@ def test_file_store_fsyncs_every_directory_entry_a_blob_adds(
         synced.append(path)
         real(path)
 
+    def matching(tag: str, wanted: Callable[[str], bool]) -> bytes:
+        return next(
+            data
+            for n in range(1_000_000)
+            if wanted(hashlib.sha256(data := f"{tag} {n}".encode()).hexdigest())
+        )
+
     monkeypatch.setattr(files, "_fsync_dir", recording)
     root = tmp_path / "blobs"
     store = FileBlobStore(root)
     first = store.put(b"first blob")
     leaf = store.path_of(first.sha256).parent
-    assert sorted(synced) == sorted([leaf, leaf.parent, root])
+    assert sorted(synced) == sorted([leaf, leaf.parent, root, tmp_path])
 
     synced.clear()
-    sibling = next(
-        data
-        for n in range(100_000)
-        if hashlib.sha256(data := f"sibling {n}".encode()).hexdigest()[:4] == first.sha256[:4]
-    )
-    store.put(sibling)
+    store.put(matching("sibling", lambda key: key[:4] == first.sha256[:4]))
     assert synced == [leaf]
 
     synced.clear()
-    cousin = next(
-        data
-        for n in range(100_000)
-        if (key := hashlib.sha256(data := f"cousin {n}".encode()).hexdigest())[:2]
-        == first.sha256[:2]
-        and key[2:4] != first.sha256[2:4]
+    cousin = store.put(
+        matching(
+            "cousin", lambda key: key[:2] == first.sha256[:2] and key[2:4] != first.sha256[2:4]
+        )
     )
-    ref = store.put(cousin)
-    new_leaf = store.path_of(ref.sha256).parent
-    assert sorted(synced) == sorted([new_leaf, leaf.parent])
+    new_leaf = store.path_of(cousin.sha256).parent
+    assert sorted(synced) == sorted([new_leaf, leaf.parent, root])
+
+    synced.clear()
+    other = FileBlobStore(root)  # found made: synced again, once
+    other.put(matching("other", lambda key: key[:4] == first.sha256[:4]))
+    assert sorted(synced) == sorted([leaf, leaf.parent, root, tmp_path])
+    synced.clear()
+    other.put(b"first blob")  # already stored: its path made durable all the same
+    assert synced == [leaf]

@@ -447,7 +447,9 @@ class IntakeService:
                 for target in plan.links
             ]
         # On PostgreSQL the package, its deliveries and the NOTIFY go out in the audit
-        # entry's statement (links, rare, refer to the package row: not then).
+        # entry's statement (links, rare, refer to the package row: not then). The head
+        # row is then locked while that one statement runs, and until the commit that
+        # follows it at once.
         prelude = (
             None
             if links

@@ -44,6 +44,10 @@ d = hub_deliveries
 p = hub_packages
 
 
+_PACKAGE_KEYS = frozenset(pgsql.PACKAGE_COLUMNS)
+_DELIVERY_KEYS = frozenset(pgsql.DELIVERY_COLUMNS)
+
+
 def notify_payload(agency_ids: Iterable[int], *, push: bool) -> str:
     """The NOTIFY payload for new deliveries to ``agency_ids``: their ids, after
     :data:`PUSH_MARK` when some are to be pushed; cut below PostgreSQL's limit of 8000
@@ -133,12 +137,15 @@ class HubRepository(DeliveryQueries):
         the three calls."""
         if self._pg is None:
             return None
+        # json_populate_record takes a missing key for NULL: every column, or refuse.
+        if set(package) != _PACKAGE_KEYS or any(set(r) != _DELIVERY_KEYS for r in deliveries):
+            raise ValueError("a package and its deliveries need a value for every column")
         payload = notify_payload(agency_ids, push=push)
         return pgsql.Prelude(
             pgsql.INTAKE_WRITE,
             {
-                "package": json.dumps(package, default=_json_value),
-                "deliveries": json.dumps(list(deliveries), default=_json_value),
+                "package": json.dumps(package, default=_json_value, ensure_ascii=False),
+                "deliveries": json.dumps(list(deliveries), default=_json_value, ensure_ascii=False),
                 "channel": NOTIFY_CHANNEL,
                 "payload": payload,
             },

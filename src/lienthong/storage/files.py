@@ -5,9 +5,9 @@ stream as it goes; bytes are hashed first, to find an existing blob, unless the 
 gives the hash), fsyncs the file, then renames it into place (atomic on one file system)
 and fsyncs the directory. A crash leaves at most a stray file in ``tmp/``, never a
 half-written blob. Two writers of the same content both rename identical bytes: harmless.
-Directories are made when a rename or create first finds them missing, not per call; a
-directory made for a blob is fsynced in its parent too, so the blob's path survives a
-crash, not only its last entry.
+Directories are made when a rename or create first finds them missing, not per call; the
+first blob a store object puts in a directory also fsyncs that directory's entries up to
+the root, so the blob's whole path survives a crash, not only its last entry.
 
 With ``direct_io`` (the default; setting ``blob_direct_io``) blob bytes are written and
 read past the page cache, with ``O_DIRECT`` (:mod:`lienthong.storage.direct`), falling
@@ -50,6 +50,10 @@ class FileBlobStore:
         #: Whether blob bytes go past the page cache (``O_DIRECT``) where the system can;
         #: turned off for good when the file system refuses it.
         self.direct_io = bool(direct_io and direct.O_DIRECT)
+        #: Leaf directories (``ab/cd``, by the number ``0xabcd``) whose path this object
+        #: has made durable up to the root (see :meth:`_make_durable`).
+        self._synced = bytearray(0x10000)
+        self._root_synced = False
 
     def path_of(self, sha256: str) -> Path:
         """Where the blob with this key lives (whether or not it exists)."""
@@ -67,7 +71,9 @@ class FileBlobStore:
                 raise too_large(max_bytes)
             key = expected or hashlib.sha256(data).hexdigest()
             target = self.path_of(key)
-            if not target.is_file():
+            if target.is_file():
+                self._existing(target)
+            else:
                 self._place(target, lambda writer: writer.write(data))
             return BlobRef(key, size)
         written: list[tuple[str, int]] = []
@@ -103,21 +109,45 @@ class FileBlobStore:
             if target is None:
                 target = self.path_of(str(key))
                 if target.is_file():
+                    self._make_durable(target)
                     return
             try:
                 os.replace(tmp, target)
-                made: list[Path] = []
             except FileNotFoundError:
-                made = _make_dirs(target.parent, self.root)
+                _make_dirs(target.parent, self.root)
                 os.replace(tmp, target)
-            _fsync_dir(target.parent)
-            for directory in made:  # its entry in its parent must last too
-                _fsync_dir(directory.parent)
+            self._make_durable(target)
         except OSError as exc:
             raise _io_error("cannot store a blob", exc) from exc
         finally:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+
+    def _make_durable(self, target: Path) -> None:
+        """Make the blob's path last: its entry in its directory, and, the first time
+        this store object puts a blob in that directory, the directory's own entries up
+        to the root and the root's in its parent. Whoever made a directory (another
+        thread, another process) may not have fsynced its entry yet; a blob must not be
+        answered as stored before its whole path is durable."""
+        leaf = target.parent
+        _fsync_dir(leaf)
+        slot = int(target.name[:4], 16)
+        if self._synced[slot]:
+            return
+        _fsync_dir(leaf.parent)
+        _fsync_dir(self.root)
+        if not self._root_synced:
+            _fsync_dir(self.root.parent)
+            self._root_synced = True
+        self._synced[slot] = 1
+
+    def _existing(self, target: Path) -> None:
+        """A blob already stored: make sure its path is durable (an earlier put of the
+        same bytes may have failed between the rename and the fsyncs)."""
+        try:
+            self._make_durable(target)
+        except OSError as exc:
+            raise _io_error("cannot store a blob", exc) from exc
 
     def _create(self, tmp: Path) -> tuple[int, bool]:
         """A new temporary file, and whether it was opened for direct I/O."""
@@ -203,11 +233,9 @@ def _copy_hashing(
     return digest.hexdigest(), size
 
 
-def _make_dirs(path: Path, root: Path) -> list[Path]:
-    """Make ``path`` and its missing parents up to ``root``; the directories this call
-    made or found made by a concurrent writer (whose parent's fsync it may not have seen
-    through), deepest first: their entries are new, and must be fsynced in their
-    parents as the blob's is in its own."""
+def _make_dirs(path: Path, root: Path) -> None:
+    """Make ``path`` and its missing parents up to ``root`` (a concurrent writer may be
+    making them too)."""
     missing: list[Path] = []
     current = path
     while current != root and not current.is_dir():
@@ -216,7 +244,6 @@ def _make_dirs(path: Path, root: Path) -> list[Path]:
     for directory in reversed(missing):
         with contextlib.suppress(FileExistsError):
             directory.mkdir()
-    return missing
 
 
 def _fsync_dir(path: Path) -> None:
