@@ -53,6 +53,8 @@ class FileBlobStore:
         #: Leaf directories (``ab/cd``, by the number ``0xabcd``) whose path this object
         #: has made durable up to the root (see :meth:`_make_durable`).
         self._synced = bytearray(0x10000)
+        #: The same for the top directories (``ab``, by ``0xab``).
+        self._synced_top = bytearray(0x100)
         self._root_synced = False
 
     def path_of(self, sha256: str) -> Path:
@@ -125,8 +127,9 @@ class FileBlobStore:
 
     def _make_durable(self, target: Path) -> None:
         """Make the blob's path last: its entry in its directory, and, the first time
-        this store object puts a blob in that directory, the directory's own entries up
-        to the root and the root's in its parent. Whoever made a directory (another
+        this store object puts a blob in that directory, the directory's entry in its
+        parent — and so on up: ``ab``'s in the root the first time for ``ab``, the root's
+        in its parent the first time at all. Whoever made a directory (another
         thread, another process) may not have fsynced its entry yet; a blob must not be
         answered as stored before its whole path is durable."""
         leaf = target.parent
@@ -135,10 +138,12 @@ class FileBlobStore:
         if self._synced[slot]:
             return
         _fsync_dir(leaf.parent)
-        _fsync_dir(self.root)
-        if not self._root_synced:
-            _fsync_dir(self.root.parent)
-            self._root_synced = True
+        if not self._synced_top[slot >> 8]:
+            _fsync_dir(self.root)
+            if not self._root_synced:
+                _fsync_dir(self.root.parent)
+                self._root_synced = True
+            self._synced_top[slot >> 8] = 1
         self._synced[slot] = 1
 
     def _existing(self, target: Path) -> None:
