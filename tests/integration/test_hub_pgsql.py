@@ -22,8 +22,9 @@ from lienthong.db import migrate
 from lienthong.db.engine import make_engine
 from lienthong.db.tables import hub_audit, hub_deliveries, hub_packages
 from lienthong.db.uow import UnitOfWork, uow_factory
-from lienthong.hub.model import PackageKind, dedup_key_parts
-from lienthong.hub.records import IntakeResult
+from lienthong.hub.intake_facts import delivery_row
+from lienthong.hub.model import PackageKind, Recipient, dedup_key_parts
+from lienthong.hub.records import DeliveryRef, IntakeResult
 from lienthong.hub.repository import NOTIFY_CHANNEL, HubRepository
 from lienthong.hub.repository_audit import AuditRepository
 from lienthong.hub.repository_systems import SystemRepository
@@ -210,27 +211,15 @@ def test_intake_writes_in_one_statement_what_the_core_statements_write(
             "received_at": now,
         }
         deliveries = [
-            {
-                "id": f"D{tag}{n}",
-                "package_id": f"P{tag}",
-                "recipient_id": agency,
-                "recipient_code": code,
-                "kind": "status",
-                "state": "pending",
-                "available_at": now,
-                "leased_by": None,
-                "leased_until": None,
-                "claims": 0,
-                "created_at": now,
-                "received_at": None,
-                "acked_at": None,
-                "ack_reason": None,
-                "push_state": push,
-                "push_attempts": 0,
-                "push_next_at": now if push == "pending" else None,
-                "push_error": None,
-            }
-            for n, (agency, code, push) in enumerate(((h41, H41, "pending"), (g12, G12, "none")))
+            delivery_row(
+                ref=DeliveryRef(f"D{tag}{n}", code),
+                recipient=Recipient(agency, code),
+                kind=PackageKind.STATUS,
+                push=push,
+                package_id=f"P{tag}",
+                now=now,
+            )
+            for n, (agency, code, push) in enumerate(((h41, H41, True), (g12, G12, False)))
         ]
         return package, deliveries
 

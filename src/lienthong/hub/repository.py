@@ -56,6 +56,21 @@ def notify_payload(agency_ids: Iterable[int], *, push: bool) -> str:
     return ",".join([PUSH_MARK, *ids] if push and ids else ids)[:7900]
 
 
+def _first_send(
+    package_id: str, kind: str, document_id: str, sha256: str, refs: Iterable[Sequence[str]]
+) -> IntakeResult:
+    """The answer to a repeated send: the first send's, ``duplicate`` set; ``refs``: its
+    deliveries' (id, recipient code), by id."""
+    return IntakeResult(
+        package_id=package_id,
+        kind=PackageKind(kind),
+        document_id=document_id,
+        sha256=sha256,
+        duplicate=True,
+        deliveries=tuple(DeliveryRef(i, code) for i, code in refs),
+    )
+
+
 def _json_value(value: object) -> str:
     """Rows as JSON for ``json_populate_record``: instants in ISO 8601 with their offset."""
     if isinstance(value, datetime):
@@ -264,14 +279,7 @@ class HubRepository(DeliveryQueries):
             else (ResolvedAgency(int(sid), qcvn or qd20, state == locked), hosted_by is not None),
             duplicate=None
             if dup_id is None
-            else IntakeResult(
-                package_id=dup_id,
-                kind=PackageKind(dup_kind),
-                document_id=dup_doc,
-                sha256=dup_sha,
-                duplicate=True,
-                deliveries=tuple(DeliveryRef(i, code) for i, code in refs),
-            ),
+            else _first_send(dup_id, dup_kind, dup_doc, dup_sha, refs),
             agencies={
                 k: ResolvedAgency(int(i), q or z, st == locked) for k, i, q, z, st in resolved
             },
@@ -301,14 +309,7 @@ class HubRepository(DeliveryQueries):
                 return None
             package_id, kind, document_id, sha256 = first
             found = self._pg.all(pgsql.PACKAGE_DELIVERY_REFS, {"id": package_id})
-            return IntakeResult(
-                package_id=package_id,
-                kind=PackageKind(kind),
-                document_id=document_id,
-                sha256=sha256,
-                duplicate=True,
-                deliveries=tuple(DeliveryRef(i, code) for i, code in found),
-            )
+            return _first_send(package_id, kind, document_id, sha256, found)
         row = self._session.execute(
             select(p.c.id, p.c.kind, p.c.document_id, p.c.sha256).where(p.c.dedup_key == dedup_key)
         ).first()
@@ -317,14 +318,7 @@ class HubRepository(DeliveryQueries):
         refs = self._session.execute(
             select(d.c.id, d.c.recipient_code).where(d.c.package_id == row.id).order_by(d.c.id)
         ).all()
-        return IntakeResult(
-            package_id=row.id,
-            kind=PackageKind(row.kind),
-            document_id=row.document_id,
-            sha256=row.sha256,
-            duplicate=True,
-            deliveries=tuple(DeliveryRef(i, code) for i, code in refs),
-        )
+        return _first_send(row.id, row.kind, row.document_id, row.sha256, refs)
 
     def add_package(self, values: Mapping[str, Any]) -> None:
         """Insert one package row (``values`` has every column)."""
