@@ -116,7 +116,7 @@ class FileBlobStore:
             try:
                 os.replace(tmp, target)
             except FileNotFoundError:
-                _make_dirs(target.parent, self.root)
+                target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, target)
             self._make_durable(target)
         except OSError as exc:
@@ -141,7 +141,10 @@ class FileBlobStore:
         if not self._synced_top[slot >> 8]:
             _fsync_dir(self.root)
             if not self._root_synced:
-                _fsync_dir(self.root.parent)
+                # The store's own place, made once at setup: where its parent cannot be
+                # opened for reading (only traversed), that is the operator's to ensure.
+                with contextlib.suppress(PermissionError):
+                    _fsync_dir(self.root.parent)
                 self._root_synced = True
             self._synced_top[slot >> 8] = 1
         self._synced[slot] = 1
@@ -236,19 +239,6 @@ def _copy_hashing(
         digest.update(chunk)
         writer.write(chunk)
     return digest.hexdigest(), size
-
-
-def _make_dirs(path: Path, root: Path) -> None:
-    """Make ``path`` and its missing parents up to ``root`` (a concurrent writer may be
-    making them too)."""
-    missing: list[Path] = []
-    current = path
-    while current != root and not current.is_dir():
-        missing.append(current)
-        current = current.parent
-    for directory in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            directory.mkdir()
 
 
 def _fsync_dir(path: Path) -> None:
