@@ -227,6 +227,9 @@ def test_intake_writes_in_one_statement_what_the_core_statements_write(
     core_package, core_deliveries = rows("2")
     entry = ("intake", "sys-vpcp", "P", {"deliveries": 2})
     with world.uow() as uow:
+        partial = {k: v for k, v in one_package.items() if k != "subject"}
+        with pytest.raises(ValueError, match="every column"):  # it would be NULL
+            uow.hub.intake_writes(partial, one_deliveries, [h41], push=False)
         prelude = uow.hub.intake_writes(one_package, one_deliveries, [h41, g12], push=True)
         assert prelude is not None
         [one] = uow.hub_audit.append([entry], now, prelude=prelude)
