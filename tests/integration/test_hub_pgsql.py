@@ -20,12 +20,10 @@ from hubkit import G12, G22, H08, H41, HubWorld, build_world
 from lienthong.clock import VN_TZ, FixedClock
 from lienthong.db import migrate
 from lienthong.db.engine import make_engine
-from lienthong.db.tables import hub_audit, hub_deliveries, hub_nonces, hub_packages
+from lienthong.db.tables import hub_audit, hub_deliveries, hub_packages
 from lienthong.db.uow import UnitOfWork, uow_factory
-from lienthong.errors import AuthError
 from lienthong.hub.intake_facts import delivery_row
 from lienthong.hub.model import PackageKind, Recipient, dedup_key_parts
-from lienthong.hub.nonce_claims import NonceClaim, StaleCredentials
 from lienthong.hub.records import DeliveryRef, IntakeResult
 from lienthong.hub.repository import NOTIFY_CHANNEL, HubRepository
 from lienthong.hub.repository_audit import AuditRepository
@@ -410,91 +408,3 @@ def test_a_claim_answers_the_deliveries_as_leased_in_both_forms(
         assert delivery.lease_until == until
         assert claimed == read_back[code]
     assert again == []  # both leased until next year
-
-
-def _claim(uow: UnitOfWork, system_id: str, nonce: str) -> NonceClaim:
-    credentials = uow.hub_systems.credentials(system_id)
-    assert credentials is not None
-    expires = uow.clock.now() + timedelta(minutes=5)
-    return NonceClaim(system_id, nonce, expires, credentials)
-
-
-def _nonces(uow: UnitOfWork) -> list[tuple[str, str]]:
-    rows = uow.session.execute(select(hub_nonces.c.system_id, hub_nonces.c.nonce))
-    return sorted((r.system_id, r.nonce) for r in rows)
-
-
-def test_reads_with_the_nonce_folded_in_answer_as_without_it_and_settle_it_first(
-    pg_uow: Callable[[], UnitOfWork], tmp_path: Path
-) -> None:
-    """``UnitOfWork.fold_nonce``: the first read records the request's nonce in its own
-    statement (``pgsql.claiming_sql``), answers what it answers alone, and a replay or
-    changed credentials are raised before anything it found is returned."""
-    world = build_world(pg_uow, tmp_path / "blobs")
-    sent = world.send("sys-vpcp", world.document(G22, [H41, G12]))
-    first = sent.deliveries[0].delivery_id
-    with world.uow() as uow:
-        plain_row = _as_dict(uow.hub.delivery_row(first, "sys-nghean"))
-        plain_hosted = {s: uow.hub_systems.hosted(s) for s in ("sys-nghean", "sys-vpcp", "nope")}
-        before = _nonces(uow)
-        claim = _claim(uow, "sys-nghean", "n-1")
-        folded = uow.hub.delivery_row(first, "sys-nghean", nonce=uow.fold_nonce(claim))
-        assert _as_dict(folded) == plain_row
-        locked = uow.hub.delivery_row(
-            first,
-            "sys-nghean",
-            for_update=True,
-            nonce=uow.fold_nonce(_claim(uow, "sys-nghean", "n-2")),
-        )
-        assert _as_dict(locked) == plain_row
-        missing = _claim(uow, "sys-nghean", "n-3")
-        assert uow.hub.delivery_row("nope", "sys-nghean", nonce=uow.fold_nonce(missing)) is None
-        for n, system in enumerate(plain_hosted):
-            if system == "nope":
-                continue
-            fold = uow.fold_nonce(_claim(uow, system, f"h-{n}"))
-            assert uow.hub_systems.hosted(system, nonce=fold) == plain_hosted[system]
-        assert plain_hosted["nope"] == []
-        added = sorted(set(_nonces(uow)) - set(before))
-        assert added == [
-            ("sys-nghean", "h-0"),
-            ("sys-nghean", "n-1"),
-            ("sys-nghean", "n-2"),
-            ("sys-nghean", "n-3"),
-            ("sys-vpcp", "h-1"),
-        ]
-        assert not claim.durable  # until the transaction commits
-        uow.commit()
-        assert claim.durable
-        assert missing.durable
-    with world.uow() as uow:
-        replayed = uow.fold_nonce(_claim(uow, "sys-nghean", "n-3"))
-        with pytest.raises(AuthError) as refused:  # before "not found"
-            uow.hub.delivery_row("nope", "sys-nghean", nonce=replayed)
-        assert refused.value.code == "auth.replay"
-    with world.uow() as uow:
-        stale = dataclasses.replace(
-            _claim(uow, "sys-nghean", "n-4"),
-            credentials=dataclasses.replace(
-                _claim(uow, "sys-nghean", "x").credentials, secret=b"not the sealed secret"
-            ),
-        )
-        with pytest.raises(StaleCredentials):
-            uow.hub_systems.hosted("sys-nghean", nonce=uow.fold_nonce(stale))
-        assert ("sys-nghean", "n-4") not in _nonces(uow)
-
-
-def test_a_locking_read_with_the_nonce_folded_in_locks_the_row(
-    pg_engine: Engine, tmp_path: Path
-) -> None:
-    world = build_world(uow_factory(pg_engine), tmp_path / "blobs")
-    sent = world.send("sys-vpcp", world.document(G22, [H41]))
-    delivery_id = sent.deliveries[0].delivery_id
-    url = pg_engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with world.uow() as uow, psycopg.connect(url) as other:
-        fold = uow.fold_nonce(_claim(uow, "sys-nghean", "lock-1"))
-        assert uow.hub.delivery_row(delivery_id, "sys-nghean", for_update=True, nonce=fold)
-        with pytest.raises(psycopg.errors.LockNotAvailable):
-            other.execute(
-                "SELECT id FROM hub_deliveries WHERE id = %s FOR UPDATE NOWAIT", (delivery_id,)
-            )

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Literal, Self
+from typing import Self
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
@@ -32,10 +32,9 @@ from lienthong.directory.repository import AgencyRepository
 from lienthong.errors import StorageError, ValidationError
 from lienthong.hub.auth import replay_error
 from lienthong.hub.nonce_claims import NonceClaim, StaleCredentials
-from lienthong.hub.pgsql import NonceFold
 from lienthong.hub.repository import HubRepository
 from lienthong.hub.repository_audit import AuditRepository
-from lienthong.hub.repository_systems import SystemRepository, nonce_params
+from lienthong.hub.repository_systems import SystemRepository
 from lienthong.office.repository import OfficeRepositories
 
 
@@ -133,32 +132,6 @@ class UnitOfWork:
         outcome = self.hub_systems.claim_nonce(
             claim.system_id, claim.nonce, claim.expires_at, claim.credentials
         )
-        self._settle_claim(claim, outcome)
-
-    def fold_nonce(self, claim: NonceClaim | None) -> NonceFold | None:
-        """``claim`` to record in the statement of the work's first read, on PostgreSQL,
-        rather than in a statement of its own before it (:meth:`claim_nonce`): one round
-        trip fewer. Give it to that read (a repository method taking ``nonce=``), as
-        the first statement of this unit of work; it raises as :meth:`claim_nonce` does,
-        before anything the read found is acted on. ``None`` for ``None``."""
-        if claim is None:
-            return None
-        systems = self.hub_systems
-
-        def settle(inserted: bool) -> None:
-            outcome = (
-                "claimed" if inserted else systems.unclaimed(claim.system_id, claim.credentials)
-            )
-            self._settle_claim(claim, outcome)
-
-        params = nonce_params(
-            claim.system_id, claim.nonce, claim.expires_at, claim.credentials, prefix="nonce_"
-        )
-        return NonceFold(params, settle)
-
-    def _settle_claim(
-        self, claim: NonceClaim, outcome: Literal["claimed", "replay", "stale"]
-    ) -> None:
         if outcome == "replay":
             raise replay_error()
         if outcome == "stale":

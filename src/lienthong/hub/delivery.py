@@ -59,12 +59,8 @@ class DeliveryService:
     # -- access ---------------------------------------------------------------------------
 
     @staticmethod
-    def _agencies(
-        uow: UnitOfWork, system_id: str, agency: str | None, claim: NonceClaim | None = None
-    ) -> list[int]:
-        """The inboxes to read (``claim``: the request's nonce, recorded in the first
-        read)."""
-        hosted = uow.hub_systems.hosted(system_id, nonce=uow.fold_nonce(claim))
+    def _agencies(uow: UnitOfWork, system_id: str, agency: str | None) -> list[int]:
+        hosted = uow.hub_systems.hosted(system_id)
         if agency is None or not agency.strip():
             return hosted
         found = uow.hub.resolve_agencies([agency])
@@ -78,19 +74,8 @@ class DeliveryService:
         return [target.agency_id]
 
     @staticmethod
-    def _row(
-        uow: UnitOfWork,
-        system_id: str,
-        delivery_id: str,
-        *,
-        lock: bool = False,
-        claim: NonceClaim | None = None,
-    ) -> Any:
-        """The delivery's row, if the system hosts its recipient (``claim``: the
-        request's nonce, recorded in the same statement)."""
-        row = uow.hub.delivery_row(
-            delivery_id, system_id, for_update=lock, nonce=uow.fold_nonce(claim)
-        )
+    def _row(uow: UnitOfWork, system_id: str, delivery_id: str, *, lock: bool = False) -> Any:
+        row = uow.hub.delivery_row(delivery_id, system_id, for_update=lock)
         if row is None:
             raise NotFound(
                 f"no delivery {delivery_id}", code="not_found.delivery", delivery_id=delivery_id
@@ -123,11 +108,8 @@ class DeliveryService:
         until = now + timedelta(seconds=clamp(visibility_s, 1, MAX_VISIBILITY_S))
         with self._uow() as uow:
             uow.hub.take_write_lock()
-            if agencies is not None:
-                uow.claim_nonce(claim)
-                targets = agencies
-            else:
-                targets = self._agencies(uow, system_id, agency, claim)
+            uow.claim_nonce(claim)
+            targets = agencies if agencies is not None else self._agencies(uow, system_id, agency)
             items = uow.hub.claim(
                 targets,
                 kind=kind,
@@ -177,8 +159,9 @@ class DeliveryService:
     ) -> Content:
         """Where the delivery's exact bytes are (see :meth:`open`), and the trace."""
         with self._uow() as uow:
-            uow.autocommit()  # one statement: the row read and the request's nonce
-            row = self._row(uow, system_id, delivery_id, claim=claim)
+            uow.autocommit()  # reads only (and the request's nonce: one statement)
+            uow.claim_nonce(claim)
+            row = self._row(uow, system_id, delivery_id)
         return Content(
             delivery_id=delivery_id,
             package_id=row.package_id,
@@ -210,7 +193,8 @@ class DeliveryService:
         now = self._clock.now()
         with self._uow() as uow:
             uow.hub.take_write_lock()
-            row = self._row(uow, system_id, delivery_id, lock=True, claim=claim)
+            uow.claim_nonce(claim)
+            row = self._row(uow, system_id, delivery_id, lock=True)
             current = DeliveryState(row.state)
             if repeats_final_ack(current, state, acked_by=row.leased_by, system_id=system_id):
                 return AckResult(delivery_id=delivery_id, state=current, lease_until=None)

@@ -5,10 +5,9 @@ of work, a round trip or three and a commit per request: on PostgreSQL about a t
 what the hub spends on a package (docs/performance.md). So, on PostgreSQL, a request
 whose signature verified with the system's cached credentials carries a
 :class:`NonceClaim`: the work's own unit of work records the nonce as its first
-statement (:meth:`lienthong.db.uow.UnitOfWork.claim_nonce`), or within the work's first
-read (:meth:`~lienthong.db.uow.UnitOfWork.fold_nonce`: one round trip fewer), in the
-same statement checking that the credentials the signature was checked with are still
-the system's (same sealed secrets, still active). Then:
+statement (:meth:`lienthong.db.uow.UnitOfWork.claim_nonce`), in the same statement
+checking that the credentials the signature was checked with are still the system's
+(same sealed secrets, still active). Then:
 
 * a nonce already there is a replay: ``auth.replay``, and the work rolls back;
 * credentials that changed since they were cached (a lock, a rotation, made by any hub

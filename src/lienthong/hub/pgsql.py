@@ -18,9 +18,7 @@ gives them.
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -82,16 +80,6 @@ class PgCursor:
             return cursor.fetchall()
         except psycopg.Error as exc:
             raise _wrapped(sql, params, exc) from exc
-
-    def claiming(self, sql: str, params: dict[str, Any], nonce: NonceFold) -> list[tuple[Any, ...]]:
-        """``sql``'s rows, with a request's nonce claimed in the same statement
-        (:func:`claiming_sql`): one round trip where there were two. ``nonce.settle`` is
-        told whether the nonce went in before the rows are returned (it raises on a
-        replay or changed credentials, so those are answered before anything ``sql``
-        found). Rows as tuples, in no particular order."""
-        rows = self.all(claiming_sql(sql), {**params, **nonce.params})
-        nonce.settle(bool(rows[0][0]))
-        return [tuple(row[2:]) for row in rows if row[1]]
 
     def many(self, sql: str, rows: Iterable[Sequence[Any] | Mapping[str, Any]]) -> None:
         """One statement for many parameter sets (psycopg pipelines them: one round trip)."""
@@ -290,16 +278,6 @@ SELECT d.id, d.package_id, d.kind, d.recipient_code, d.state, d.leased_until, d.
  WHERE d.id = ANY(%(ids)s)
  ORDER BY d.id"""
 
-#: The columns of :data:`DELIVERY_ROW`, in order.
-DELIVERY_ROW_COLUMNS = (
-    *DELIVERY_COLUMNS,
-    "sha256",
-    "size",
-    "trace",
-    "sender_code",
-    "document_id",
-    "hosted",
-)
 #: ``hosted``: whether the system asking (``%(system_id)s``) hosts the recipient.
 _DELIVERY_ROW = (
     "SELECT "  # noqa: S608 - fixed column names
@@ -348,36 +326,6 @@ SELECT system_id, %(nonce)s, %(expires_at)s
    AND previous_expires_at IS NOT DISTINCT FROM %(previous_expires_at)s
 ON CONFLICT DO NOTHING
 RETURNING nonce"""
-
-#: :data:`CLAIM_NONCE` with its parameters named ``nonce_…``, to go in front of another
-#: statement's own (:func:`claiming_sql`).
-CLAIM_NONCE_PREFIXED = re.sub(r"%\((\w+)\)s", r"%(nonce_\1)s", CLAIM_NONCE)
-
-
-@dataclass(frozen=True, slots=True)
-class NonceFold:
-    """A request's nonce to claim in the statement of its work's first read.
-
-    ``params``: :data:`CLAIM_NONCE_PREFIXED`'s; ``settle(inserted)``: told whether the
-    nonce went in (see :meth:`lienthong.db.uow.UnitOfWork.fold_nonce`)."""
-
-    params: dict[str, Any]
-    settle: Callable[[bool], None]
-
-
-@functools.cache
-def claiming_sql(sql: str) -> str:
-    """``sql``, a ``SELECT`` (locking or not), with a request's nonce claimed in the same
-    statement: :data:`CLAIM_NONCE_PREFIXED` as a common table expression, which runs
-    whether or not anything reads it, in the same snapshot. At least one row: the first
-    column says whether the nonce was inserted, the second whether the row is one of
-    ``sql``'s (``NULL`` when it found nothing), then ``sql``'s columns."""
-    return f"""
-WITH claimed_nonce AS ({CLAIM_NONCE_PREFIXED}),
-found AS (SELECT true AS row_found, q.* FROM ({sql}) AS q)
-SELECT (SELECT count(*) FROM claimed_nonce) > 0 AS nonce_inserted, found.*
-  FROM (SELECT 1) AS one LEFT JOIN found ON true"""  # noqa: S608 - this module's SQL
-
 
 AUDIT_TAKE_HEAD = (
     "UPDATE hub_audit_head SET seq = seq + %(n)s WHERE id = %(id)s RETURNING seq, hash"

@@ -9,11 +9,11 @@ the write lock before it reads (see ``docs/hub.md``, "Delivery and leases").
 from __future__ import annotations
 
 import functools
-from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from psycopg.rows import namedtuple_row
 from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.orm import Session
 
@@ -24,9 +24,6 @@ from lienthong.hub.records import Delivery
 
 d = hub_deliveries
 p = hub_packages
-#: A row of ``pgsql.DELIVERY_ROW`` (columns as attributes, as the Core query's row has).
-#: (Its fields come from the statement's column list, which mypy cannot read.)
-_DeliveryRow: Any = namedtuple("_DeliveryRow", pgsql.DELIVERY_ROW_COLUMNS)  # type: ignore[misc]
 
 
 class DeliveryQueries:
@@ -133,32 +130,16 @@ class DeliveryQueries:
         rows = self._session.execute(query.order_by(d.c.id).limit(limit)).all()
         return [_to_delivery(r) for r in rows]
 
-    def delivery_row(
-        self,
-        delivery_id: str,
-        system_id: str,
-        *,
-        for_update: bool = False,
-        nonce: pgsql.NonceFold | None = None,
-    ) -> Any:
+    def delivery_row(self, delivery_id: str, system_id: str, *, for_update: bool = False) -> Any:
         """The delivery's row joined with its package's sha256, size and trace (columns as
         attributes), and ``hosted``: whether ``system_id`` hosts its recipient; or
-        ``None``. One statement; ``nonce``: a request's nonce claimed in it too
-        (PostgreSQL)."""
+        ``None``. One statement."""
         if self._pg is not None:
             sql = pgsql.DELIVERY_ROW_FOR_UPDATE if for_update else pgsql.DELIVERY_ROW
-            params = {"id": delivery_id, "system_id": system_id}
-            if nonce is not None:
-                found = self._pg.claiming(sql, params, nonce)
-                values = found[0] if found else None
-            else:
-                values = self._pg.one(sql, params)
-            if values is None:
+            row = self._pg.one(sql, {"id": delivery_id, "system_id": system_id}, namedtuple_row)
+            if row is None:
                 return None
-            row = _DeliveryRow._make(values)
             return row._replace(**{c: pgsql.utc(getattr(row, c)) for c in pgsql.DELIVERY_TIMES})
-        if nonce is not None:
-            raise NotImplementedError("nonce claims are made on PostgreSQL only")
         hosted = (
             exists()
             .where(

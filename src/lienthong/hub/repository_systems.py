@@ -131,16 +131,10 @@ class SystemRepository:
                 insert(sa_), [{"system_id": system_id, "agency_id": a} for a in set(agency_ids)]
             )
 
-    def hosted(self, system_id: str, *, nonce: pgsql.NonceFold | None = None) -> list[int]:
-        """The internal ids of the agencies the system hosts, in order. ``nonce``: a
-        request's nonce claimed in the same statement (PostgreSQL)."""
+    def hosted(self, system_id: str) -> list[int]:
+        """The internal ids of the agencies the system hosts."""
         if self._pg is not None:
-            params = {"system_id": system_id}
-            if nonce is not None:
-                return sorted(int(r[0]) for r in self._pg.claiming(pgsql.HOSTED, params, nonce))
-            return [int(r[0]) for r in self._pg.all(pgsql.HOSTED, params)]
-        if nonce is not None:
-            raise NotImplementedError("nonce claims are made on PostgreSQL only")
+            return [int(r[0]) for r in self._pg.all(pgsql.HOSTED, {"system_id": system_id})]
         return sorted(
             int(a)
             for a in self._session.execute(
@@ -269,36 +263,25 @@ class SystemRepository:
         if the credentials changed (or the system is no longer active)."""
         if self._pg is None:
             raise NotImplementedError("nonce claims are made on PostgreSQL only")
-        params = nonce_params(system_id, nonce, expires_at, credentials)
+        params = {
+            "system_id": system_id,
+            "nonce": nonce,
+            "expires_at": expires_at,
+            "active": SystemState.ACTIVE.value,
+            "secret": credentials.secret,
+            "previous_secret": credentials.previous_secret,
+            "previous_expires_at": credentials.previous_expires_at,
+        }
         if self._pg.one(pgsql.CLAIM_NONCE, params) is not None:
             return "claimed"
-        return self.unclaimed(system_id, credentials)
-
-    def unclaimed(self, system_id: str, credentials: Credentials) -> Literal["replay", "stale"]:
-        """Why a nonce claim with ``credentials`` inserted nothing: changed credentials
-        come first (the request is then checked afresh, and a locked system hears so
-        before it hears of a replay), else the nonce was used before."""
+        # Nothing inserted: changed credentials come first (the request is then checked
+        # afresh, and a locked system hears so before it hears of a replay).
         return "replay" if self.credentials(system_id) == credentials else "stale"
 
     def purge_nonces(self, now: datetime) -> int:
         """Forget nonces whose window has passed; how many."""
         result = self._session.execute(delete(hub_nonces).where(hub_nonces.c.expires_at < now))
         return int(getattr(result, "rowcount", 0) or 0)
-
-
-def nonce_params(
-    system_id: str, nonce: str, expires_at: datetime, credentials: Credentials, prefix: str = ""
-) -> dict[str, Any]:
-    """The parameters of :data:`.pgsql.CLAIM_NONCE` (named ``prefix`` + name)."""
-    return {
-        f"{prefix}system_id": system_id,
-        f"{prefix}nonce": nonce,
-        f"{prefix}expires_at": expires_at,
-        f"{prefix}active": SystemState.ACTIVE.value,
-        f"{prefix}secret": credentials.secret,
-        f"{prefix}previous_secret": credentials.previous_secret,
-        f"{prefix}previous_expires_at": credentials.previous_expires_at,
-    }
 
 
 def webhook_rows(session: Session, agency_ids: Sequence[int]) -> Sequence[Any]:
