@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+from lienthong.hub.affinity import lock_dir_for
 from lienthong.hub.secrets import generate_master_key
 from lienthong.pki.testing import bound_socket
 
@@ -120,3 +123,61 @@ def test_an_operator_sets_up_and_serves_a_hub(tmp_path: Path) -> None:
             server.terminate()
             server.wait(timeout=30)
     assert '"path": "/api/v1/admin/systems"' in log.read_text()
+
+
+def _workers_cpus(server_pid: int) -> list[str]:
+    """The CPUs each worker of a ``hub serve`` may run on (``Cpus_allowed_list``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid != server_pid or "spawn_main" not in (entry / "cmdline").read_text():
+                continue
+            status = (entry / "status").read_text()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        found.extend(
+            line.split(":", 1)[1].strip()
+            for line in status.splitlines()
+            if line.startswith("Cpus_allowed_list:")
+        )
+    return sorted(found)
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs at least two CPUs",
+)
+@pytest.mark.parametrize("pinned", [True, False])
+def test_serve_keeps_each_worker_on_a_cpu_of_its_own_unless_told_not_to(
+    tmp_path: Path, pinned: bool
+) -> None:
+    env = _env(tmp_path / "data", generate_master_key())
+    assert run("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    sock = bound_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    option = "--cpu-affinity" if pinned else "--no-cpu-affinity"
+    command = [str(LIENTHONG), "hub", "serve", "--port", str(port), "--workers", "2", option]
+    allowed = sorted(os.sched_getaffinity(0))
+    everywhere = f"{allowed[0]}-{allowed[-1]}" if len(allowed) > 1 else str(allowed[0])
+    cpus: list[str] = []
+    with subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    ) as server:
+        try:
+            for _ in range(300):
+                cpus = _workers_cpus(server.pid)
+                if len(cpus) == 2 and (not pinned or everywhere not in cpus):
+                    break
+                time.sleep(0.1)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            shutil.rmtree(lock_dir_for(port), ignore_errors=True)
+    if pinned:
+        assert sorted(cpus) == sorted(str(c) for c in allowed[:2])
+    else:
+        assert cpus == [everywhere, everywhere]

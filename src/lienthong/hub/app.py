@@ -14,9 +14,11 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -26,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lienthong import __version__
-from lienthong.hub import api, api_admin, problems
+from lienthong.hub import affinity, api, api_admin, problems
 from lienthong.hub.body_limit import BodyLimit
 from lienthong.hub.fastpath import FastRoutes
 from lienthong.hub.http_auth import AdminDep, HubDep
@@ -231,6 +233,13 @@ def app_from_environment() -> Any:
 
     settings = load_settings()
     configure_logging(settings.log_level)
+    # Before the container starts its threads: they inherit the CPU (see .affinity).
+    locks = os.environ.get(affinity.LOCKS_ENV)
+    if locks:
+        cpu = affinity.pin_worker(Path(locks))
+        logging.getLogger("lienthong.hub").info(
+            "hub worker %s on CPU %s", os.getpid(), "any" if cpu is None else cpu
+        )
     app = create_hub_app(build_hub_container(settings))
     # What is loaded now lives as long as the process: keep it out of the collector's
     # full passes (each would walk every module, class and route again).

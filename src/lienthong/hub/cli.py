@@ -25,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from lienthong.hub import affinity
 from lienthong.hub.cli_client import register_client_commands
 
 if TYPE_CHECKING:
@@ -71,6 +72,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8700,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    cpu_affinity: Annotated[
+        bool,
+        typer.Option(
+            help="With several workers, keep each on a CPU of its own (those left over, "
+            "if more workers than CPUs, run anywhere)."
+        ),
+    ] = True,
 ) -> None:
     """Run the hub's HTTP API (uvicorn).
 
@@ -79,6 +87,10 @@ def serve(
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     if obj.get("config"):
         os.environ["LIENTHONG_CONFIG"] = str(obj["config"])
+    # The workers read where to take their CPUs from the environment (hub.affinity).
+    os.environ.pop(affinity.LOCKS_ENV, None)
+    if cpu_affinity and workers > 1:
+        os.environ[affinity.LOCKS_ENV] = str(affinity.lock_dir_for(port))
     console.print(f"lienthong hub on http://{host}:{port} ({workers} worker(s))")
     # Run as a bare uvicorn process rather than this one, which imported every command
     # (~70 MB): same process id and signals; each worker imports the hub alone. glibc
