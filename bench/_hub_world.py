@@ -10,6 +10,7 @@ import base64
 import contextlib
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from lienthong.edxml.attachments import attachment_from_bytes
 from lienthong.edxml.document_id import build_document_id
 from lienthong.edxml.writer import package_to_bytes
 from lienthong.edxml.xmldsig import sign_package
+from lienthong.hub.affinity import lock_dir_for
 from lienthong.pki.model import SigningIdentity
 
 ADMIN_URL = os.environ.get(
@@ -279,14 +281,16 @@ def machine_busy_seconds() -> float:
 class HubServer:
     """``lienthong hub serve --workers N`` in the background, with its memory sampled."""
 
-    def __init__(self, world: World, workers: int, log: Path) -> None:
+    def __init__(self, world: World, workers: int, log: Path, *, cpu_affinity: bool = True) -> None:
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("LIENTHONG_")}
         env.update(world.env)
         self._log = log.open("wb")
+        serve = [str(LIENTHONG), "hub", "serve", "--port", str(self.port)]
+        affinity = "--cpu-affinity" if cpu_affinity else "--no-cpu-affinity"
         self.proc = subprocess.Popen(
-            [str(LIENTHONG), "hub", "serve", "--port", str(self.port), "--workers", str(workers)],
+            [*serve, "--workers", str(workers), affinity],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -336,3 +340,5 @@ class HubServer:
             self.proc.kill()
             self.proc.wait()
         self._log.close()
+        # The workers' CPU locks (``hub serve`` keeps them per port; this port is random).
+        shutil.rmtree(lock_dir_for(self.port), ignore_errors=True)

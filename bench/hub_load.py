@@ -3,7 +3,7 @@
     .venv/bin/python bench/hub_load.py [--clients 4] [--packages 2000] [--duration 15]
         [--workers 2] [--rate 100] [--paced-seconds 10] [--broadcasts 20]
         [--baseline-seconds 10] [--blob-store fs] [--blob-io direct|buffered]
-        [--client lean|hubclient] [--json]
+        [--client lean|hubclient] [--cpu-affinity on|off] [--json]
 
 Everything is made at run time: a PostgreSQL database with a random name (dropped at the
 end; server from ``LIENTHONG_BENCH_PG_URL``, default the local ``postgres``), migrated; a
@@ -50,6 +50,10 @@ VM's ext4) the kernel then skips the inodes freed in the last minutes whenever i
 file, which cost up to ~1 ms more per package in the next run. To compare runs, drop the
 caches before each (as root: ``sync; echo 3 > /proc/sys/vm/drop_caches``), which is how
 the figures in docs/performance.md since "Blob files past the page cache" were made.
+
+``--cpu-affinity``: ``on`` (``hub serve``'s default with several workers) keeps each hub
+worker on a CPU of its own (``lienthong.hub.affinity``); ``off`` lets the kernel move
+them, as before.
 """
 
 from __future__ import annotations
@@ -175,7 +179,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for k in range(16)
         ]
         out["package_bytes"] = len(pool[0])
-        server = HubServer(world, args.workers, root / "hub.log")
+        server = HubServer(
+            world, args.workers, root / "hub.log", cpu_affinity=args.cpu_affinity == "on"
+        )
         clients = None
         try:
             server.wait_ready()
@@ -241,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=["lean", "hubclient"],
         default="lean",
         help="load generator: a lean socket client (default) or the real HubClient",
+    )
+    parser.add_argument(
+        "--cpu-affinity",
+        choices=["on", "off"],
+        default="on",
+        help="each hub worker on a CPU of its own (the default of `hub serve`) or anywhere",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = parser.parse_args(argv)
