@@ -7,7 +7,7 @@ CPU, whose caches hold none of the interpreter's state, and the workers and Post
 backends keep migrating between CPUs. Kept on one CPU each (as nginx's
 ``worker_cpu_affinity auto`` keeps its workers), the two workers of ``lienthong hub
 serve --workers 2`` on the two-core reference VM spent 6–15 % less CPU per package taken
-in, took packages in 7–20 % faster and handed a backlog out 20–28 % faster
+in, took packages in 7–21 % faster and handed a backlog out 21–28 % faster
 (docs/performance.md, "each worker on a CPU of its own").
 
 How a worker picks its CPU: uvicorn starts the workers without telling them their rank,
