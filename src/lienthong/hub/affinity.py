@@ -86,7 +86,9 @@ def pin_worker(lock_dir: Path) -> int | None:
             log.warning("could not pin the hub worker to CPU %s: %s", cpu, exc)
             return None
         _held = fd
+        log.info("hub worker %s on CPU %s", os.getpid(), cpu)
         return cpu
+    log.info("hub worker %s on any CPU: every CPU has a worker", os.getpid())
     return None
 
 

@@ -236,10 +236,7 @@ def app_from_environment() -> Any:
     # Before the container starts its threads: they inherit the CPU (see .affinity).
     locks = os.environ.get(affinity.LOCKS_ENV)
     if locks:
-        cpu = affinity.pin_worker(Path(locks))
-        logging.getLogger("lienthong.hub").info(
-            "hub worker %s on CPU %s", os.getpid(), "any" if cpu is None else cpu
-        )
+        affinity.pin_worker(Path(locks))
     app = create_hub_app(build_hub_container(settings))
     # What is loaded now lives as long as the process: keep it out of the collector's
     # full passes (each would walk every module, class and route again).
