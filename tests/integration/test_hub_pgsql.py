@@ -24,8 +24,9 @@ from lienthong.db.tables import hub_audit, hub_deliveries, hub_packages
 from lienthong.db.uow import UnitOfWork, uow_factory
 from lienthong.hub.intake_facts import delivery_row
 from lienthong.hub.model import PackageKind, Recipient, dedup_key_parts
+from lienthong.hub.notify import Notifier, PgListener
 from lienthong.hub.records import DeliveryRef, IntakeResult
-from lienthong.hub.repository import NOTIFY_CHANNEL, HubRepository
+from lienthong.hub.repository import NOTIFY_CHANNEL, HubRepository, notify_payload
 from lienthong.hub.repository_audit import AuditRepository
 from lienthong.hub.repository_systems import SystemRepository
 
@@ -334,6 +335,39 @@ def test_notify_says_when_deliveries_are_to_be_pushed(pg_engine: Engine, tmp_pat
         found = uow.hub.resolve_agencies([H41, G12])
     h41, g12 = found[H41].agency_id, found[G12].agency_id
     assert payloads == [f"push,{h41}", str(g12)]
+
+
+def test_a_notification_about_too_many_agencies_for_one_payload_wakes_every_long_poll(
+    pg_engine: Engine,
+) -> None:
+    """A broadcast to thousands of agencies cannot name them all in one NOTIFY (8000
+    bytes at most): the listener of every node then wakes all its long-polls, so none of
+    the recipients waits for its next re-check."""
+    notifier = Notifier()
+    listener = PgListener(pg_engine, notifier)
+    recipients = list(range(100_000, 102_000))  # ~14,000 characters of ids
+    payload = notify_payload(recipients, push=False)
+    with (
+        notifier.waiting_thread([recipients[-1]]) as last,
+        notifier.waiting_thread([7]) as unrelated,
+        notifier.waiting_thread(pushes_only=True) as pusher,
+    ):
+        listener.start()
+        try:
+            assert listener.listening.wait(10)
+            for waiter in (last, unrelated, pusher):  # the wake-up of LISTEN's start
+                waiter.wait_blocking(1)
+            with pg_engine.connect() as conn:
+                conn.exec_driver_sql(
+                    "SELECT pg_notify(%(channel)s, %(payload)s)",
+                    {"channel": NOTIFY_CHANNEL, "payload": payload},
+                )
+                conn.commit()
+            assert last.wait_blocking(10)
+            assert unrelated.wait_blocking(1)
+            assert not pusher.wait_blocking(0.2)  # nothing to push: the pusher sleeps on
+        finally:
+            listener.stop()
 
 
 def test_concurrent_single_appends_chain_as_python_computes_it(

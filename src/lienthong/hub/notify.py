@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from lienthong.hub.repository import NOTIFY_CHANNEL, PUSH_MARK
+from lienthong.hub.repository import ALL_MARK, NOTIFY_CHANNEL, PUSH_MARK
 
 log = logging.getLogger("lienthong.hub.notify")
 
@@ -43,11 +43,12 @@ class Waiter:
         self.event = event
         self.pushes_only = pushes_only
 
-    def wants(self, agencies: frozenset[int], push: bool) -> bool:
-        """Whether a notification about ``agencies`` (``push``: some to push) concerns it."""
+    def wants(self, agencies: frozenset[int] | None, push: bool) -> bool:
+        """Whether a notification about ``agencies`` (``None``: every agency; ``push``:
+        some to push) concerns it."""
         if self.pushes_only and not push:
             return False
-        return self.agencies is None or bool(self.agencies & agencies)
+        return self.agencies is None or agencies is None or bool(self.agencies & agencies)
 
     async def wait(self, seconds: float) -> bool:
         """Wait (async) until woken or ``seconds`` passed; whether it was woken."""
@@ -122,12 +123,13 @@ class Notifier:
         with self._lock:
             waiter.agencies = chosen
 
-    def notify(self, agencies: Iterable[int], *, push: bool = True) -> int:
-        """Wake every waiter interested in one of ``agencies``; how many were woken.
+    def notify(self, agencies: Iterable[int] | None, *, push: bool = True) -> int:
+        """Wake every waiter interested in one of ``agencies`` (``None``: in any agency);
+        how many were woken.
 
         ``push=False`` says none of the new deliveries is pushed by webhook: waiters that
         only care about pushes sleep on."""
-        wanted = frozenset(agencies)
+        wanted = None if agencies is None else frozenset(agencies)
         with self._lock:
             targets = [w for w in self._waiters if w.wants(wanted, push)]
         for waiter in targets:
@@ -157,10 +159,13 @@ class Notifier:
             return sum(1 for w in self._waiters if w.agencies is not None)
 
 
-def parse_payload(payload: str) -> list[int]:
+def parse_payload(payload: str) -> list[int] | None:
     """The agency ids of a NOTIFY payload (``"3,17,42"``, or ``"push,3,17"``); junk is
-    ignored."""
-    return [int(part) for part in payload.split(",") if part.strip().isdigit()]
+    ignored. ``None`` for a payload about every agency (``"all"``, ``"push,all"``)."""
+    parts = [part.strip() for part in payload.split(",")]
+    if ALL_MARK in parts:
+        return None
+    return [int(part) for part in parts if part.isdigit()]
 
 
 def payload_pushes(payload: str) -> bool:

@@ -38,6 +38,11 @@ from lienthong.hub.repository_systems import webhook_map, webhook_rows
 NOTIFY_CHANNEL = "lienthong_hub"
 #: First item of a NOTIFY payload whose deliveries include some to push by webhook.
 PUSH_MARK = "push"
+#: The item of a NOTIFY payload that stands for every agency: sent when the agencies'
+#: ids would not fit (a broadcast to some thousand agencies).
+ALL_MARK = "all"
+#: Longest NOTIFY payload the hub sends (PostgreSQL refuses 8000 bytes or more).
+NOTIFY_PAYLOAD_MAX = 7900
 _BATCH = 500
 
 d = hub_deliveries
@@ -50,10 +55,16 @@ _DELIVERY_KEYS = frozenset(pgsql.DELIVERY_COLUMNS)
 
 def notify_payload(agency_ids: Iterable[int], *, push: bool) -> str:
     """The NOTIFY payload for new deliveries to ``agency_ids``: their ids, after
-    :data:`PUSH_MARK` when some are to be pushed; cut below PostgreSQL's limit of 8000
-    bytes."""
+    :data:`PUSH_MARK` when some are to be pushed. Ids that would make it longer than
+    :data:`NOTIFY_PAYLOAD_MAX` (PostgreSQL's limit is 8000 bytes) are replaced by
+    :data:`ALL_MARK`: every listener then wakes all its long-polls, rather than some of
+    the recipients' waiting for their next re-check. Empty for no agency."""
     ids = [str(a) for a in sorted(set(agency_ids))]
-    return ",".join([PUSH_MARK, *ids] if push and ids else ids)[:7900]
+    if not ids:
+        return ""
+    mark = [PUSH_MARK] if push else []
+    payload = ",".join([*mark, *ids])
+    return payload if len(payload) <= NOTIFY_PAYLOAD_MAX else ",".join([*mark, ALL_MARK])
 
 
 def _first_send(
