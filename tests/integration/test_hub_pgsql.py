@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 
@@ -22,15 +22,20 @@ from lienthong.db import migrate
 from lienthong.db.engine import make_engine
 from lienthong.db.tables import hub_audit, hub_deliveries, hub_packages
 from lienthong.db.uow import UnitOfWork, uow_factory
+from lienthong.hub import pgsql
 from lienthong.hub.intake_facts import delivery_row
-from lienthong.hub.model import PackageKind, Recipient, dedup_key_parts
+from lienthong.hub.model import AckState, PackageKind, Recipient, dedup_key_parts
 from lienthong.hub.notify import Notifier, PgListener
 from lienthong.hub.records import DeliveryRef, IntakeResult
 from lienthong.hub.repository import NOTIFY_CHANNEL, HubRepository, notify_payload
 from lienthong.hub.repository_audit import AuditRepository
 from lienthong.hub.repository_systems import SystemRepository
+from lienthong.hub.webhooks import due_pushes
 
 pytestmark = pytest.mark.postgres
+
+CLAIM_INDEX = "ix_hub_deliveries_recipient_id_state_available_at"
+PUSH_INDEX = "ix_hub_deliveries_push_state_push_next_at"
 
 
 @pytest.fixture
@@ -368,6 +373,79 @@ def test_a_notification_about_too_many_agencies_for_one_payload_wakes_every_long
             assert not pusher.wait_blocking(0.2)  # nothing to push: the pusher sleeps on
         finally:
             listener.stop()
+
+
+def _plan(conn: Any, sql: str, params: Any) -> str:
+    """The plan PostgreSQL picks for ``sql`` when it may neither scan the table whole nor
+    walk an index in order with a filter: a bitmap scan of an index whose condition the
+    query meets (a partial index's included)."""
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
+    rows = conn.exec_driver_sql("EXPLAIN " + sql, params).scalars()
+    return "\n".join(rows)
+
+
+def test_the_claim_and_push_indexes_hold_open_work_only_and_the_queries_use_them(
+    pg_engine: Engine, tmp_path: Path
+) -> None:
+    """Revision 0006: a delivery acknowledged done leaves the claim and push indexes, so
+    they stay the size of the open work. A partial index serves only a query whose
+    condition PostgreSQL can prove implies the index's: the claim (both forms), the
+    inbox, the due pushes and the queue figures of ``/metrics`` each do."""
+    world = build_world(uow_factory(pg_engine), tmp_path / "blobs")
+    world.hub.systems.set_webhook("sys-nghean", "http://127.0.0.1:9/hook")
+    for _ in range(3):
+        world.send("sys-vpcp", world.document(G22, [H41, G12]))
+    claimed = world.hub.delivery.receive("sys-nghean", max_items=10)
+    world.hub.delivery.ack("sys-nghean", claimed[0].delivery_id, AckState.DONE)
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE hub_deliveries")
+        claim_index, push_index = (
+            conn.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = %(name)s", {"name": name}
+            ).scalar_one()
+            for name in (CLAIM_INDEX, PUSH_INDEX)
+        )
+        counts = dict(
+            conn.exec_driver_sql(
+                "SELECT c.relname, c.reltuples FROM pg_class c WHERE c.relname IN "
+                "(%(claim)s, %(push)s)",
+                {"claim": CLAIM_INDEX, "push": PUSH_INDEX},
+            ).all()
+        )
+    assert claim_index.endswith("WHERE ((state)::text <> 'done'::text)")
+    assert push_index.endswith(
+        "WHERE (((push_state)::text = 'pending'::text) AND ((state)::text <> 'done'::text))"
+    )
+    assert counts == {CLAIM_INDEX: 5, PUSH_INDEX: 2}  # 6 deliveries, 1 done; 3 pushed, 1 done
+
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, sql: str, params: Any, *_rest: Any) -> None:
+        if "hub_deliveries" in sql and not sql.lstrip().startswith("EXPLAIN"):
+            statements.append((sql, params))
+
+    with world.uow() as uow:
+        h41 = uow.hub.resolve_agencies([H41])[H41].agency_id
+    now = world.clock.now()
+    event.listen(pg_engine, "before_cursor_execute", seen)
+    try:
+        with world.uow() as uow:
+            uow.hub.inbox([h41], kind=None, since=None, cursor=None, limit=10, now=now)
+            inbox = statements[-1]
+            uow.hub.queue_stats(now)
+            stats = statements[-1]
+            due_pushes(uow, now, 10)
+            pushes = next(st for st in statements if "push_next_at <=" in st[0])
+    finally:
+        event.remove(pg_engine, "before_cursor_execute", seen)
+    claim_params = {"system_id": "x", "until": now, "now": now, "agencies": [h41], "limit": 5}
+    with pg_engine.begin() as conn:
+        assert CLAIM_INDEX in _plan(conn, pgsql.CLAIM_ANY, claim_params)
+        assert CLAIM_INDEX in _plan(conn, pgsql.CLAIM_KIND, {**claim_params, "kind": "document"})
+        assert CLAIM_INDEX in _plan(conn, *inbox)
+        assert CLAIM_INDEX in _plan(conn, *stats)
+        assert PUSH_INDEX in _plan(conn, *pushes)
 
 
 def test_concurrent_single_appends_chain_as_python_computes_it(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from psycopg.rows import namedtuple_row
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from lienthong.db.tables import hub_deliveries, hub_packages, hub_system_agencies
@@ -24,6 +24,22 @@ from lienthong.hub.records import Delivery
 
 d = hub_deliveries
 p = hub_packages
+
+
+def written_out(value: str) -> ColumnElement[str]:
+    """A state as an SQL literal, not a bound parameter: PostgreSQL uses a partial index
+    (``OPEN_DELIVERY``, ``PUSH_DUE`` in :mod:`lienthong.db.tables.hub`) only for a
+    condition that implies the index's, which it proves from values it can read. For the
+    hub's own constants only."""
+    return literal_column(f"'{value}'")
+
+
+#: Deliveries a claim may take (if their time has come): pending, or leased.
+CLAIMABLE = d.c.state.in_(
+    [written_out(DeliveryState.PENDING.value), written_out(DeliveryState.LEASED.value)]
+)
+#: Deliveries not acknowledged done (those the claim index holds on PostgreSQL).
+OPEN = d.c.state != written_out(DeliveryState.DONE.value)
 
 
 class DeliveryQueries:
@@ -39,11 +55,7 @@ class DeliveryQueries:
         return self._dialect
 
     def _available(self, agency_ids: Sequence[int], kind: PackageKind | None, now: datetime) -> Any:
-        condition = and_(
-            d.c.recipient_id.in_(list(agency_ids)),
-            d.c.state.in_([DeliveryState.PENDING.value, DeliveryState.LEASED.value]),
-            d.c.available_at <= now,
-        )
+        condition = and_(d.c.recipient_id.in_(list(agency_ids)), CLAIMABLE, d.c.available_at <= now)
         if kind is not None:
             condition = and_(condition, d.c.kind == kind.value)
         return condition
@@ -174,10 +186,7 @@ class DeliveryQueries:
 
     def queue_stats(self, now: datetime) -> Sequence[Any]:
         """Per recipient agency: available, leased and failed counts, oldest available."""
-        available = and_(
-            d.c.state.in_([DeliveryState.PENDING.value, DeliveryState.LEASED.value]),
-            d.c.available_at <= now,
-        )
+        available = and_(CLAIMABLE, d.c.available_at <= now)
         leased = and_(d.c.state == DeliveryState.LEASED.value, d.c.available_at > now)
         query = (
             select(
@@ -187,7 +196,7 @@ class DeliveryQueries:
                 func.sum(_flag(d.c.state == DeliveryState.FAILED.value)).label("failed"),
                 func.min(d.c.created_at).filter(available).label("oldest"),
             )
-            .where(d.c.state != DeliveryState.DONE.value)
+            .where(OPEN)
             .group_by(d.c.recipient_id)
             .order_by(d.c.recipient_id)
         )

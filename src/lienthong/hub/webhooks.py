@@ -28,9 +28,10 @@ from lienthong.clock import Clock
 from lienthong.db.tables import hub_deliveries, hub_packages
 from lienthong.db.uow import UnitOfWork
 from lienthong.hub import auth
-from lienthong.hub.model import DeliveryState, PackageKind, PushState, push_backoff
+from lienthong.hub.model import PackageKind, PushState, push_backoff
 from lienthong.hub.notify import Notifier
 from lienthong.hub.records import PushTask
+from lienthong.hub.repository_deliveries import CLAIMABLE, written_out
 from lienthong.hub.systems import SystemService
 
 if TYPE_CHECKING:
@@ -48,9 +49,9 @@ def due_pushes(uow: UnitOfWork, now: datetime, limit: int) -> list[PushTask]:
     pick = (
         select(d.c.id)
         .where(
-            d.c.push_state == PushState.PENDING.value,
+            d.c.push_state == written_out(PushState.PENDING.value),
             d.c.push_next_at <= now,
-            d.c.state.in_([DeliveryState.PENDING.value, DeliveryState.LEASED.value]),
+            CLAIMABLE,
         )
         .order_by(d.c.push_next_at, d.c.id)
         .limit(limit)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from lienthong.db.metadata import metadata
@@ -32,6 +33,15 @@ from lienthong.db.types import UtcDateTime
 
 #: Length of hub ids (ULID-like, time-ordered, 26 characters of Crockford base32).
 ID_LENGTH = 26
+
+#: The deliveries still open (pending, leased or failed): the only ones the claim index
+#: holds on PostgreSQL. A query uses that index only if its condition implies this one:
+#: the claim says ``state IN ('pending', 'leased')`` with the values written out.
+OPEN_DELIVERY = "state <> 'done'"
+#: The open deliveries with a push (webhook) still to make: the only ones the push index
+#: holds on PostgreSQL. (A delivery its recipient acknowledged by pull before any push
+#: went out keeps ``push_state`` pending, and is never pushed.)
+PUSH_DUE = "push_state = 'pending' AND state <> 'done'"
 
 hub_systems = Table(
     "hub_systems",
@@ -176,8 +186,12 @@ hub_deliveries = Table(
     CheckConstraint("kind IN ('document', 'status')", name="kind_known"),
     CheckConstraint("push_state IN ('none', 'pending', 'done', 'failed')", name="push_known"),
     UniqueConstraint("package_id", "recipient_id"),
-    Index(None, "recipient_id", "state", "available_at"),
-    Index(None, "push_state", "push_next_at"),
+    # Partial on PostgreSQL (revision 0006): a delivery acknowledged done leaves both
+    # (no entry written for its last version), so they stay the size of the open work
+    # however long the history grows. SQLite keeps them whole: its planner matches a
+    # partial index only against conditions written with the same literals.
+    Index(None, "recipient_id", "state", "available_at", postgresql_where=text(OPEN_DELIVERY)),
+    Index(None, "push_state", "push_next_at", postgresql_where=text(PUSH_DUE)),
 )
 
 hub_links = Table(
