@@ -2,9 +2,9 @@
 
 On PostgreSQL the index that claims deliveries (recipient, state, available_at) keeps
 only deliveries not yet acknowledged done, and the index of due pushes only those of them
-with a push still pending. An acknowledged delivery then writes no entry into either, and both
-stay the size of the open work instead of growing with every delivery ever made. On
-SQLite nothing changes (see ``lienthong.db.tables.hub``).
+with a push still pending. A delivery acknowledged done then writes no entry into either,
+and both stay the size of the open work instead of growing with every delivery ever
+made. On SQLite nothing changes (see ``lienthong.db.tables.hub``).
 
 The indexes are rebuilt in the migration's transaction, which holds a write lock on
 ``hub_deliveries`` until both are built.
