@@ -11,6 +11,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime
 from functools import partial
 from typing import Annotated, BinaryIO, NamedTuple
 
@@ -38,7 +39,7 @@ from lienthong.hub.http_auth import (
 from lienthong.hub.metrics import HubMetrics
 from lienthong.hub.model import MAX_CLAIM, MAX_VISIBILITY_S, MAX_WAIT_S, AckState, PackageKind
 from lienthong.hub.nonce_claims import NonceClaim
-from lienthong.hub.records import Content, Delivery, IntakeResult
+from lienthong.hub.records import Claimed, Content, Delivery, IntakeResult
 from lienthong.hub.services import HubService
 from lienthong.hub.threads import in_thread
 
@@ -146,7 +147,7 @@ class ReceiveParams(NamedTuple):
 
 
 #: What the first claim of a receive gives: the caller, the inboxes, the deliveries.
-_Received = tuple[str, list[int], list[Delivery]]
+_Received = tuple[str, list[int], Claimed]
 
 
 async def receive_deliveries(
@@ -160,13 +161,24 @@ async def receive_deliveries(
     transaction). With ``wait``, claim again whenever woken, until something comes, the
     time is up or the caller hangs up (``disconnected``). The wake-up is registered
     before the first claim (for any inbox until the caller's are known), so a delivery
-    taken in meanwhile is not missed."""
+    taken in meanwhile is not missed.
+
+    Between wake-ups the database is re-checked every ``poll_interval_s``, unless this
+    process hears every node's new deliveries (:attr:`.Notifier.hears_all`) and the wait
+    is longer than that: then an empty claim also says when a lease of these inboxes
+    runs out next, and the long-poll sleeps until then (``idle_recheck_s`` at most). An
+    idle long-poll then costs one claim, not one a second: none is made at the deadline,
+    since nothing came that a claim could find. After such a sleep the caller is asked
+    whether it is still there before anything is claimed for it."""
+    config = hub.config
+    long = params.wait > config.poll_interval_s and hub.notifier.hears_all
     options = partial(
         hub.delivery.receive,
         agency=params.agency,
         kind=params.kind,
         max_items=params.max_items,
         visibility_s=params.visibility,
+        next_due=long,
     )
 
     def first(system_id: str, claim: NonceClaim | None) -> _Received:
@@ -187,10 +199,25 @@ async def receive_deliveries(
             remaining = deadline - loop.time()
             if remaining <= 0 or await disconnected():
                 return []
-            await waiter.wait(min(remaining, hub.config.poll_interval_s))
+            if long and hub.notifier.hears_all:
+                woken = await waiter.wait(min(remaining, _idle_sleep(hub, items.next_due)))
+                if (not woken and loop.time() >= deadline) or await disconnected():
+                    return []  # (at the deadline, nothing came that a claim could find)
+            else:
+                await waiter.wait(min(remaining, config.poll_interval_s))
             items = await in_thread(again)
             if items:
                 return items
+
+
+def _idle_sleep(hub: HubService, next_due: datetime | None) -> float:
+    """How long a long-poll that hears every node may sleep: until the next lease of its
+    inboxes runs out (a little after, so that the claim finds it due), at most
+    ``idle_recheck_s``."""
+    longest = hub.config.idle_recheck_s
+    if next_due is None:
+        return longest
+    return min(longest, max(0.0, (next_due - hub.clock.now()).total_seconds()) + 0.01)
 
 
 @router.get("/inbox", response_model=s.InboxPage, summary="Pending deliveries (read-only)")

@@ -99,11 +99,14 @@ class DeliveryService:
         max_items: int = 10,
         visibility_s: int = 60,
         claim: NonceClaim | None = None,
+        next_due: bool = False,
     ) -> Claimed:
         """Claim up to ``max_items`` available deliveries, leased for ``visibility_s``;
         the answer also names the inboxes read (``agencies``, or the ones ``agency`` and
         the system's hosting give), for a long-poll to wait on. ``claim``: the request's
-        nonce, recorded first in the same transaction (kept when nothing is claimed)."""
+        nonce, recorded first in the same transaction (kept when nothing is claimed).
+        ``next_due``: when nothing is claimed, also say when something next becomes
+        claimable without arriving (``Claimed.next_due``), for a long wait."""
         now = self._clock.now()
         until = now + timedelta(seconds=clamp(visibility_s, 1, MAX_VISIBILITY_S))
         with self._uow() as uow:
@@ -119,9 +122,10 @@ class DeliveryService:
                 system_id=system_id,
             )
             if not items:
+                due = uow.hub.next_claimable(targets, now) if next_due else None
                 if claim is not None:
                     uow.commit()  # the request's nonce, with nothing else
-                return Claimed((), targets)
+                return Claimed((), targets, due)
             claimed = sorted(d.delivery_id for d in items)
             entry = {"deliveries": claimed, "lease_until": until.isoformat()}
             # Last: the audit head row stays locked from here to the commit.

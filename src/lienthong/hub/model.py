@@ -300,8 +300,11 @@ class HubConfig:
     #: How far a request's timestamp may be from the hub's clock; nonces live this long.
     auth_window_s: int = 300
     #: Long-polls re-check the database at least this often (other nodes on SQLite,
-    #: leases running out).
+    #: leases running out), unless this process hears every node (PostgreSQL's LISTEN).
     poll_interval_s: float = 1.0
+    #: While it does, a long-poll wakes when told of a delivery for its inboxes, when one
+    #: of their leases runs out, and at the latest this often (a safety net).
+    idle_recheck_s: float = 30.0
     #: Webhook pushes: attempts before giving up, first backoff, request timeout.
     push_max_attempts: int = 10
     push_backoff_s: float = 5.0

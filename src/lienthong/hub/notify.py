@@ -77,6 +77,10 @@ class Notifier:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiters: set[Waiter] = set()
+        #: Whether every node's new deliveries reach this notifier: set by a
+        #: :class:`PgListener` while it listens (after it woke everyone for what it may
+        #: have missed), cleared when it stops or loses its connection.
+        self.hears_all = False
 
     @contextlib.contextmanager
     def waiting(self, agencies: Iterable[int] | None = None) -> Iterator[Waiter]:
@@ -221,6 +225,7 @@ class PgListener:
             conn.autocommit = True
             conn.execute(f'LISTEN "{self._channel}"')
             self.listening.set()
+            self._notifier.hears_all = True
             # Anything committed while we were not listening: wake everyone to re-check.
             self._notifier.notify_all()
             while not self._stop.is_set():
@@ -228,5 +233,6 @@ class PgListener:
                     payload = note.payload
                     self._notifier.notify(parse_payload(payload), push=payload_pushes(payload))
         finally:
+            self._notifier.hears_all = False
             with contextlib.suppress(Exception):
                 conn.close()

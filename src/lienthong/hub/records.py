@@ -88,13 +88,21 @@ class Delivery:
 
 class Claimed(list[Delivery]):
     """The deliveries a receive claimed (a list, as before), and ``agencies``: the
-    inboxes it read, which a long-poll then waits on."""
+    inboxes it read, which a long-poll then waits on; ``next_due``, when asked for and
+    nothing was claimed: the earliest time one of their deliveries becomes claimable
+    without a new one arriving (a lease running out), or ``None``."""
 
-    __slots__ = ("agencies",)
+    __slots__ = ("agencies", "next_due")
 
-    def __init__(self, items: Iterable[Delivery] = (), agencies: Iterable[int] = ()) -> None:
+    def __init__(
+        self,
+        items: Iterable[Delivery] = (),
+        agencies: Iterable[int] = (),
+        next_due: datetime | None = None,
+    ) -> None:
         super().__init__(items)
         self.agencies = list(agencies)
+        self.next_due = next_due
 
 
 @dataclass(frozen=True, slots=True)

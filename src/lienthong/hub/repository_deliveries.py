@@ -109,6 +109,18 @@ class DeliveryQueries:
         )
         return self.deliveries(sorted(str(i) for i in result.scalars()))
 
+    def next_claimable(self, agency_ids: Sequence[int], now: datetime) -> datetime | None:
+        """The earliest time after ``now`` one of these agencies' open deliveries becomes
+        claimable (a lease running out); ``None`` if none will."""
+        if not agency_ids:
+            return None
+        found = self._session.execute(
+            select(func.min(d.c.available_at)).where(
+                d.c.recipient_id.in_(list(agency_ids)), CLAIMABLE, d.c.available_at > now
+            )
+        ).scalar()
+        return found if isinstance(found, datetime) else None
+
     def deliveries(self, delivery_ids: Sequence[str]) -> list[Delivery]:
         """The deliveries with these ids, with their package's facts, in id order."""
         if not delivery_ids:
