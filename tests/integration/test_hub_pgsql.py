@@ -375,6 +375,24 @@ def test_a_notification_about_too_many_agencies_for_one_payload_wakes_every_long
             listener.stop()
 
 
+def test_a_listener_says_while_it_hears_every_node_and_wakes_everyone_when_it_stops(
+    pg_engine: Engine,
+) -> None:
+    """Long-polls sleep long only while the listener hears every node: when it stops (or
+    loses its connection) they are woken, to re-check every poll interval again."""
+    notifier = Notifier()
+    listener = PgListener(pg_engine, notifier)
+    with notifier.waiting_thread([42]) as waiter:
+        assert not notifier.hears_all
+        listener.start()
+        assert listener.listening.wait(10)
+        assert waiter.wait_blocking(5)  # woken once LISTENing: for what it may have missed
+        assert notifier.hears_all
+        listener.stop()
+        assert not notifier.hears_all
+        assert waiter.wait_blocking(0)
+
+
 def _plan(conn: Any, sql: str, params: Any) -> str:
     """The plan PostgreSQL picks for ``sql`` when it may neither scan the table whole nor
     walk an index in order with a filter: a bitmap scan of an index whose condition the

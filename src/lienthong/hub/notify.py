@@ -234,5 +234,7 @@ class PgListener:
                     self._notifier.notify(parse_payload(payload), push=payload_pushes(payload))
         finally:
             self._notifier.hears_all = False
+            # Long-polls asleep on the strength of this listener go back to re-checking.
+            self._notifier.notify_all()
             with contextlib.suppress(Exception):
                 conn.close()
