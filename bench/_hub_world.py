@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import logging
 import os
 import secrets
 import shutil
@@ -349,3 +350,31 @@ class HubServer:
         self._log.close()
         # The workers' CPU locks (``hub serve`` keeps them per port; this port is random).
         shutil.rmtree(lock_dir_for(self.port), ignore_errors=True)
+
+
+@contextlib.contextmanager
+def hub_in_process(app: Any, log: Path) -> Iterator[int]:
+    """Serve ``app`` (the hub's, from ``app_from_environment``) with uvicorn in a thread of
+    this process, its lifespan run, the ``lienthong`` log written to ``log``; yields the
+    port (uvicorn binds one itself). For scripts that measure this process's CPU."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app, host=HOST, port=0, log_level="warning", lifespan="on", access_log=False
+    )
+    server = uvicorn.Server(config)
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    with log.open("w", encoding="utf-8") as log_file:
+        try:
+            while not server.started:
+                if not serving.is_alive():
+                    raise SystemExit("the hub did not start")
+                time.sleep(0.05)
+            for handler in logging.getLogger("lienthong").handlers:
+                if isinstance(handler, logging.StreamHandler):
+                    handler.setStream(log_file)
+            yield server.servers[0].sockets[0].getsockname()[1]
+        finally:
+            server.should_exit = True
+            serving.join(60)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import multiprocessing as mp
 import os
 import sys
@@ -43,7 +42,14 @@ from typing import Any
 import psycopg
 
 from _common import machine, print_table
-from _hub_world import build_world, cpu_seconds, receiver_code, temporary_database
+from _hub_world import (
+    World,
+    build_world,
+    cpu_seconds,
+    hub_in_process,
+    receiver_code,
+    temporary_database,
+)
 
 
 def client_main(url: str, secret: str, polls: int, wait: int, pipe: Connection) -> None:
@@ -117,6 +123,38 @@ def measure(meter: Meter, pipe: Connection, seconds: float) -> dict[str, float]:
     }
 
 
+def run_phases(
+    app: Any, port: int, world: World, *, conninfo: str, database: str, args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
+    """Both phases, with the long-polls of one client process held open throughout."""
+    hub = app.state.hub
+    ours, theirs = mp.Pipe()
+    client = mp.get_context("spawn").Process(
+        target=client_main,
+        args=(
+            f"http://127.0.0.1:{port}",
+            world.secrets["sys-recv-0"],
+            args.polls,
+            args.wait,
+            theirs,
+        ),
+    )
+    client.start()
+    meter = Meter(conninfo, database)
+    try:
+        phases = {"listening": measure(meter, ours, args.seconds)}
+        app.state.listener.stop()  # every long-poll now re-checks each poll interval
+        assert not hub.notifier.hears_all
+        phases["baseline: re-check every poll interval"] = measure(meter, ours, args.seconds)
+    finally:
+        ours.send(None)
+        client.join(args.wait + 30)
+        if client.is_alive():
+            client.terminate()
+        meter.close()
+    return phases
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--polls", type=int, default=100, help="long-polls held open")
@@ -125,8 +163,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
-    import uvicorn
-
     from lienthong.hub.app import app_from_environment
 
     with tempfile.TemporaryDirectory() as tmp, temporary_database() as url:
@@ -134,49 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.update(world.env)
         app = app_from_environment()
         hub = app.state.hub
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", access_log=False
-        )
-        server = uvicorn.Server(config)
-        serving = threading.Thread(target=server.run, daemon=True)
-        serving.start()
-        while not server.started:
-            time.sleep(0.05)
-        log_file = (Path(tmp) / "hub.log").open("w", encoding="utf-8")
-        for handler in logging.getLogger("lienthong").handlers:
-            if isinstance(handler, logging.StreamHandler):
-                handler.setStream(log_file)
-        while not hub.notifier.hears_all:
-            time.sleep(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        ours, theirs = mp.Pipe()
-        client = mp.get_context("spawn").Process(
-            target=client_main,
-            args=(
-                f"http://127.0.0.1:{port}",
-                world.secrets["sys-recv-0"],
-                args.polls,
-                args.wait,
-                theirs,
-            ),
-        )
-        client.start()
-        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        meter = Meter(conninfo, url.database or "")
-        try:
-            phases = {"listening": measure(meter, ours, args.seconds)}
-            app.state.listener.stop()  # every long-poll now re-checks each poll interval
-            assert not hub.notifier.hears_all
-            phases["baseline: re-check every poll interval"] = measure(meter, ours, args.seconds)
-        finally:
-            ours.send(None)
-            client.join(args.wait + 30)
-            if client.is_alive():
-                client.terminate()
-            meter.close()
-            server.should_exit = True
-            serving.join(60)
-            log_file.close()
+        with hub_in_process(app, Path(tmp) / "hub.log") as port:
+            while not hub.notifier.hears_all:
+                time.sleep(0.05)
+            conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            phases = run_phases(
+                app, port, world, conninfo=conninfo, database=url.database or "", args=args
+            )
 
     out: dict[str, Any] = {
         "machine": machine(),

@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import multiprocessing as mp
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -34,9 +32,10 @@ from pathlib import Path
 
 from _common import machine, print_table
 from _hub_world import (
+    World,
     agency_identity,
     build_world,
-    free_port,
+    hub_in_process,
     receiver_code,
     sender_code,
     signed_package,
@@ -82,6 +81,31 @@ def client_main(url: str, world: dict[str, str], count: int, pipe: Connection) -
             pipe.send(len(claimed))
 
 
+def run_routes(port: int, world: World, count: int) -> dict[str, dict[str, float]]:
+    """Have the client process ask each route ``count`` times; the server's CPU and the
+    wall time per request, by route."""
+    secrets = {**world.secrets, "pki": str(world.pki_dir)}
+    ours, theirs = mp.Pipe()
+    client = mp.get_context("spawn").Process(
+        target=client_main, args=(f"http://127.0.0.1:{port}", secrets, count, theirs)
+    )
+    client.start()
+    if ours.recv() != "ready":
+        raise SystemExit("the client did not start")
+    figures: dict[str, dict[str, float]] = {}
+    for label, route in ROUTES:
+        cpu, wall = time.process_time(), time.perf_counter()
+        ours.send(route)
+        ours.recv()
+        figures[label] = {
+            "server_cpu_ms": 1000 * (time.process_time() - cpu) / count,
+            "wall_ms": 1000 * (time.perf_counter() - wall) / count,
+        }
+    ours.send(None)
+    client.join(60)
+    return figures
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=500, help="requests per route")
@@ -89,51 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     count = args.requests
 
-    import uvicorn
+    from lienthong.hub.app import app_from_environment
 
     with tempfile.TemporaryDirectory() as tmp, temporary_database() as url:
         world = build_world(Path(tmp), url, 1, "fs")
         os.environ.update(world.env)
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                "lienthong.hub.app:app_from_environment",
-                factory=True,
-                host="127.0.0.1",
-                port=port,
-                log_level="warning",
-            )
-        )
-        serving = threading.Thread(target=server.run, daemon=True)
-        serving.start()
-        while not server.started:
-            time.sleep(0.05)
-        log_file = (Path(tmp) / "hub.log").open("w", encoding="utf-8")
-        for handler in logging.getLogger("lienthong").handlers:
-            if isinstance(handler, logging.StreamHandler):
-                handler.setStream(log_file)
-        secrets = {**world.secrets, "pki": str(world.pki_dir)}
-        ours, theirs = mp.Pipe()
-        client = mp.get_context("spawn").Process(
-            target=client_main, args=(f"http://127.0.0.1:{port}", secrets, count, theirs)
-        )
-        client.start()
-        if ours.recv() != "ready":
-            raise SystemExit("the client did not start")
-        figures: dict[str, dict[str, float]] = {}
-        for label, route in ROUTES:
-            cpu, wall = time.process_time(), time.perf_counter()
-            ours.send(route)
-            ours.recv()
-            figures[label] = {
-                "server_cpu_ms": 1000 * (time.process_time() - cpu) / count,
-                "wall_ms": 1000 * (time.perf_counter() - wall) / count,
-            }
-        ours.send(None)
-        client.join(60)
-        server.should_exit = True
-        serving.join(30)
-        log_file.close()
+        with hub_in_process(app_from_environment(), Path(tmp) / "hub.log") as port:
+            figures = run_routes(port, world, count)
 
     if args.json:
         out = {"machine": machine(), "requests": count, "routes": figures}

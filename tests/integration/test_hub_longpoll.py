@@ -137,8 +137,16 @@ def test_a_delivery_taken_in_during_the_first_claim_wakes_the_long_poll(
 QUICK_POLL = HubConfig(checkpoint_every=0, poll_interval_s=0.1, idle_recheck_s=120.0)
 
 
-def _counting_claims(world: HubWorld, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the claims ``delivery.receive`` makes (one item per call)."""
+def _listening_app(world: HubWorld, engine: Engine) -> Any:
+    return create_hub_app(world.hub, engine=engine, push_worker=None)
+
+
+def _idle_long_poll(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, listening: bool, wait: int
+) -> tuple[HubWorld, list[s.DeliveryItem], float, int]:
+    """One long-poll on an empty inbox, with the hub's listener or without; the world,
+    what it returned, how long it took and how many claims ``delivery.receive`` made."""
+    world = build_world(uow_factory(engine), tmp_path / "blobs", config=QUICK_POLL)
     calls: list[int] = []
     claim = world.hub.delivery.receive
 
@@ -147,11 +155,18 @@ def _counting_claims(world: HubWorld, monkeypatch: pytest.MonkeyPatch) -> list[i
         return claim(*args, **kwargs)
 
     monkeypatch.setattr(world.hub.delivery, "receive", counted)
-    return calls
-
-
-def _listening_app(world: HubWorld, engine: Engine) -> Any:
-    return create_hub_app(world.hub, engine=engine, push_worker=None)
+    app = (
+        _listening_app(world, engine) if listening else create_hub_app(world.hub, background=False)
+    )
+    with serve(app) as url:
+        if listening:
+            _until(lambda: world.hub.notifier.hears_all, "the listener to LISTEN")
+        client = HubClient(url, "sys-nghean", world.secrets["sys-nghean"], clock=world.clock)
+        with client:
+            started = time.monotonic()
+            found = client.receive(wait=wait)
+            took = time.monotonic() - started
+    return world, found, took, len(calls)
 
 
 @pytest.mark.postgres
@@ -159,34 +174,26 @@ def _listening_app(world: HubWorld, engine: Engine) -> Any:
 def test_an_idle_long_poll_that_hears_every_node_claims_once_not_every_poll_interval(
     db_kind: str, fresh_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    world = build_world(uow_factory(fresh_engine), tmp_path / "blobs", config=QUICK_POLL)
-    calls = _counting_claims(world, monkeypatch)
-    with serve(_listening_app(world, fresh_engine)) as url:
-        _until(lambda: world.hub.notifier.hears_all, "the listener to LISTEN")
-        client = HubClient(url, "sys-nghean", world.secrets["sys-nghean"], clock=world.clock)
-        with client:
-            started = time.monotonic()
-            found = client.receive(wait=2)
-            took = time.monotonic() - started
+    _world, found, took, claims = _idle_long_poll(
+        fresh_engine, tmp_path, monkeypatch, listening=True, wait=2
+    )
 
     assert found == []
     assert took >= 1.9  # it did wait
-    assert len(calls) == 1  # not one every 0.1 s: ~20
+    assert claims == 1  # not one every 0.1 s: ~20
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite"])
 def test_a_long_poll_that_does_not_hear_every_node_re_checks_every_poll_interval(
     db_kind: str, fresh_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    world = build_world(uow_factory(fresh_engine), tmp_path / "blobs", config=QUICK_POLL)
-    calls = _counting_claims(world, monkeypatch)
-    with serve(create_hub_app(world.hub, background=False)) as url:
-        client = HubClient(url, "sys-nghean", world.secrets["sys-nghean"], clock=world.clock)
-        with client:
-            assert client.receive(wait=1) == []
+    world, found, _took, claims = _idle_long_poll(
+        fresh_engine, tmp_path, monkeypatch, listening=False, wait=1
+    )
 
+    assert found == []
     assert not world.hub.notifier.hears_all
-    assert len(calls) >= 5  # another process's intake on SQLite is found within 0.1 s
+    assert claims >= 5  # another process's intake on SQLite is found within 0.1 s
 
 
 @pytest.mark.postgres
