@@ -153,6 +153,8 @@ class CpuMeter:
         self._conninfo = conninfo
         self._conn = psycopg.connect(conninfo, autocommit=True)
         self._dbname = dbname
+        #: The meter's own backends (its queries are not the hub's).
+        self._own = {self._conn.info.backend_pid}
         self._lock = threading.Lock()
         #: The last CPU seconds seen of each PostgreSQL process, kept after it exits.
         self._pg_seen: dict[int, float] = {}
@@ -168,7 +170,7 @@ class CpuMeter:
             [self._dbname],
         ).fetchall()
         conn.execute("SELECT pg_stat_clear_snapshot()")
-        return [int(r[0]) for r in rows]
+        return [int(r[0]) for r in rows if int(r[0]) not in self._own]
 
     def _read_pg(self, conn: psycopg.Connection[Any]) -> dict[int, float]:
         """Every PostgreSQL process's CPU so far, those that exited at their last reading:
@@ -183,6 +185,7 @@ class CpuMeter:
 
     def _sample_pg(self) -> None:
         with psycopg.connect(self._conninfo, autocommit=True) as conn:
+            self._own.add(conn.info.backend_pid)
             while not self._stop.wait(0.25):
                 self._read_pg(conn)
 
