@@ -18,6 +18,7 @@ import psycopg
 from _hub_clients import ReceiveRecord, RunPhase, SenderJob, SendRecord, receiver_main, sender_main
 from _hub_world import (
     HubServer,
+    PgCpu,
     World,
     cpu_seconds,
     machine_busy_seconds,
@@ -150,44 +151,7 @@ class CpuMeter:
 
     def __init__(self, server: HubServer, clients: Clients, conninfo: str, dbname: str) -> None:
         self.server, self.clients = server, clients
-        self._conninfo = conninfo
-        self._conn = psycopg.connect(conninfo, autocommit=True)
-        self._dbname = dbname
-        #: The meter's own backends (its queries are not the hub's).
-        self._own = {self._conn.info.backend_pid}
-        self._lock = threading.Lock()
-        #: The last CPU seconds seen of each PostgreSQL process, kept after it exits.
-        self._pg_seen: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._sampler = threading.Thread(target=self._sample_pg, daemon=True)
-        self._sampler.start()
-
-    def _pg_pids(self, conn: psycopg.Connection[Any]) -> list[int]:
-        """The bench database's backends and the server's own processes (WAL writer…)."""
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s OR backend_type NOT IN "
-            "('client backend', 'autovacuum worker', 'background worker')",
-            [self._dbname],
-        ).fetchall()
-        conn.execute("SELECT pg_stat_clear_snapshot()")
-        return [int(r[0]) for r in rows if int(r[0]) not in self._own]
-
-    def _read_pg(self, conn: psycopg.Connection[Any]) -> dict[int, float]:
-        """Every PostgreSQL process's CPU so far, those that exited at their last reading:
-        the pool closes connections now and then, and a backend's CPU must not leave the
-        phase with it (it did before 2026-12-08: read twice a phase, it was lost)."""
-        now = {pid: cpu_seconds([pid]) for pid in self._pg_pids(conn)}
-        with self._lock:
-            for pid, cpu in now.items():
-                if cpu > 0 or pid not in self._pg_seen:
-                    self._pg_seen[pid] = cpu
-            return dict(self._pg_seen)
-
-    def _sample_pg(self) -> None:
-        with psycopg.connect(self._conninfo, autocommit=True) as conn:
-            self._own.add(conn.info.backend_pid)
-            while not self._stop.wait(0.25):
-                self._read_pg(conn)
+        self._pg = PgCpu(conninfo, dbname)
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -196,7 +160,7 @@ class CpuMeter:
             "receivers": cpu_seconds(self.clients.pids("receivers")),
             "machine": machine_busy_seconds(),
             "wall": time.monotonic(),
-            "_pg": self._read_pg(self._conn),
+            "_pg": self._pg.read(),
         }
 
     def split(self, before: dict[str, Any], packages: int) -> dict[str, Any]:
@@ -204,11 +168,7 @@ class CpuMeter:
         machine's busy time (other users of the machine included)."""
         after = self.snapshot()
         used = {k: after[k] - before[k] for k in ("hub", "senders", "receivers", "machine")}
-        # Per PostgreSQL process: a backend that started meanwhile counts from 0; one that
-        # ended meanwhile counts up to its last reading (at most 0.25 s before it ended).
-        used["postgres"] = sum(
-            max(0.0, cpu - before["_pg"].get(pid, 0.0)) for pid, cpu in after["_pg"].items()
-        )
+        used["postgres"] = PgCpu.used(before["_pg"], after["_pg"])
         wall = after["wall"] - before["wall"]
         known = sum(v for k, v in used.items() if k != "machine")
         used["other"] = max(0.0, used["machine"] - known)
@@ -216,9 +176,7 @@ class CpuMeter:
         return {"wall_s": wall, "cpu_s": used, **per, "machine_busy_cores": used["machine"] / wall}
 
     def close(self) -> None:
-        self._stop.set()
-        self._sampler.join(5)
-        self._conn.close()
+        self._pg.close()
 
 
 def send_figures(records: list[SendRecord], seen: dict[str, ReceiveRecord]) -> dict[str, Any]:

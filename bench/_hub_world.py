@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
@@ -378,3 +379,60 @@ def hub_in_process(app: Any, log: Path) -> Iterator[int]:
         finally:
             server.should_exit = True
             serving.join(60)
+
+
+class PgCpu:
+    """CPU seconds of each PostgreSQL process serving the bench database (its backends and
+    the server's own processes, WAL writer…), sampled every 0.25 s by a thread so that a
+    backend the pool closes mid-phase keeps its CPU at its last reading (before
+    2026-12-08, read only at a phase's ends, it was lost). The meter's own connections
+    are left out."""
+
+    def __init__(self, conninfo: str, dbname: str) -> None:
+        self._conninfo = conninfo
+        self._dbname = dbname
+        self._conn = psycopg.connect(conninfo, autocommit=True)
+        self._own = {self._conn.info.backend_pid}
+        self._lock = threading.Lock()
+        #: The last CPU seconds seen of each process, kept after it exits.
+        self._seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+
+    def _pids(self, conn: psycopg.Connection[Any]) -> list[int]:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s OR backend_type NOT IN "
+            "('client backend', 'autovacuum worker', 'background worker')",
+            [self._dbname],
+        ).fetchall()
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        return [int(r[0]) for r in rows if int(r[0]) not in self._own]
+
+    def _read(self, conn: psycopg.Connection[Any]) -> dict[int, float]:
+        now = {pid: cpu_seconds([pid]) for pid in self._pids(conn)}
+        with self._lock:
+            for pid, cpu in now.items():
+                if cpu > 0 or pid not in self._seen:
+                    self._seen[pid] = cpu
+            return dict(self._seen)
+
+    def _sample(self) -> None:
+        with psycopg.connect(self._conninfo, autocommit=True) as conn:
+            self._own.add(conn.info.backend_pid)
+            while not self._stop.wait(0.25):
+                self._read(conn)
+
+    def read(self) -> dict[int, float]:
+        """Every process's CPU so far (those that exited: at their last reading)."""
+        return self._read(self._conn)
+
+    @staticmethod
+    def used(before: dict[int, float], after: dict[int, float]) -> float:
+        """CPU seconds between two readings (a process started meanwhile counts from 0)."""
+        return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
+
+    def close(self) -> None:
+        self._stop.set()
+        self._sampler.join(5)
+        self._conn.close()

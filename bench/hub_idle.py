@@ -43,9 +43,9 @@ import psycopg
 
 from _common import machine, print_table
 from _hub_world import (
+    PgCpu,
     World,
     build_world,
-    cpu_seconds,
     hub_in_process,
     receiver_code,
     temporary_database,
@@ -76,32 +76,25 @@ def client_main(url: str, secret: str, polls: int, wait: int, pipe: Connection) 
 
 class Meter:
     """Transactions (committed or rolled back: a claim that finds nothing records no
-    nonce and rolls back), hub CPU and the CPU of each of the database's backends. (A
-    backend that exits between two readings takes its CPU with it: PostgreSQL's figure
-    can only be low, never negative.)"""
+    nonce and rolls back), hub CPU (this process) and PostgreSQL's CPU
+    (:class:`_hub_world.PgCpu`)."""
 
     def __init__(self, conninfo: str, database: str) -> None:
         self._db = psycopg.connect(conninfo, autocommit=True)
         self._database = database
+        self.pg = PgCpu(conninfo, database)
 
     def read(self) -> tuple[float, int, float, dict[int, float]]:
         row = self._db.execute(
             "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s",
             (self._database,),
         ).fetchone()
-        pids = [
-            int(r[0])
-            for r in self._db.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                (self._database,),
-            ).fetchall()
-        ]
         self._db.execute("SELECT pg_stat_clear_snapshot()")
         transactions = int(row[0]) if row else 0
-        backends = {pid: cpu_seconds([pid]) for pid in pids}
-        return time.monotonic(), transactions, time.process_time(), backends
+        return time.monotonic(), transactions, time.process_time(), self.pg.read()
 
     def close(self) -> None:
+        self.pg.close()
         self._db.close()
 
 
@@ -109,16 +102,16 @@ def measure(meter: Meter, pipe: Connection, seconds: float) -> dict[str, float]:
     time.sleep(2.0)  # let every long-poll reach its wait
     pipe.send("count")
     answered0 = pipe.recv()
-    t0, commits0, hub0, pg0 = meter.read()
+    t0, transactions0, hub0, pg0 = meter.read()
     time.sleep(seconds)
-    t1, commits1, hub1, pg1 = meter.read()
+    t1, transactions1, hub1, pg1 = meter.read()
     pipe.send("count")
     answered1 = pipe.recv()
     span = t1 - t0
     return {
-        "transactions_per_s": (commits1 - commits0) / span,
+        "transactions_per_s": (transactions1 - transactions0) / span,
         "hub_cpu_ms_per_s": 1000 * (hub1 - hub0) / span,
-        "postgres_cpu_ms_per_s": 1000 * sum(c - pg0.get(p, 0.0) for p, c in pg1.items()) / span,
+        "postgres_cpu_ms_per_s": 1000 * PgCpu.used(pg0, pg1) / span,
         "answered_per_s": (answered1 - answered0) / span,
     }
 
